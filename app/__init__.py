@@ -1,0 +1,69 @@
+"""Hexpack: a sticker store and sticker picker widget for Matrix."""
+import logging
+import os
+import sys
+
+from flask import Flask
+
+
+def create_app(test_config=None) -> Flask:
+    """Application factory: wiring only, no I/O side effects."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    from app.config import load_config
+
+    load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    _configure_logging(app)
+    _register_extensions(app)
+    _register_blueprints(app)
+    from app.errors import register_error_handlers
+    from app.security import register_security_headers
+    from app.assets import register_assets
+    from app.cli import register_cli
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_assets(app)
+    register_cli(app)
+    _wrap_middleware(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(handler)
+        logging.getLogger().setLevel(logging.INFO)
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def _register_extensions(app: Flask) -> None:
+    from app.extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.health.views import bp as health_bp
+    from app.media.views import bp as media_bp
+    from app.widget.views import bp as widget_bp
+
+    for blueprint in (health_bp, media_bp, widget_bp):
+        app.register_blueprint(blueprint)
+
+
+def _wrap_middleware(app: Flask) -> None:
+    from whitenoise import WhiteNoise
+
+    from app.assets import DIST_DIR, is_immutable_asset
+
+    hops = app.config["PROXY_FIX_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_port=hops)
+    app.wsgi_app = WhiteNoise(app.wsgi_app, root=DIST_DIR, prefix="static/",
+                              immutable_file_test=is_immutable_asset)

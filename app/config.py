@@ -1,0 +1,93 @@
+"""Configuration: defaults, then instance/config.py, then the environment (heaviest)."""
+import os
+
+# One line per setting read from the environment; README.md documents each of them.
+ENV_SETTINGS = {
+    "SECRET_KEY": str,  # signs sessions and CSRF tokens; required outside debug/testing
+    "DATABASE_URL": str,  # SQLAlchemy URL; postgres:// is accepted (Heroku)
+    "PUBLIC_URL": str,  # external base URL, e.g. https://stickers.example.org
+    "MEDIA_BASE_URL": str,  # optional CDN base URL in front of /media
+    "MEDIA_CACHE_DIR": str,  # local disk cache of stored images (default instance/media)
+    "MATRIX_HOMESERVER_URL": str,  # homeserver that hosts published stickers (mxc://)
+    "MATRIX_ACCESS_TOKEN": str,  # access token used to upload stickers to that homeserver
+    "MATRIX_SERVER_URLS": str,  # server_name=base_url,... overrides for OpenID validation
+    "WIDGET_FRAME_ANCESTORS": str,  # CSP frame-ancestors of the widget pages
+    "STRIPE_SECRET_KEY": str,  # sk_test_... / sk_live_...; without it paid packs are not for sale
+    "STRIPE_WEBHOOK_SECRET": str,  # whsec_...; comma-separated to roll secrets
+    "STRIPE_API_BASE": str,  # Stripe API base URL (tests and local development only)
+    "STRIPE_ALLOW_PROMOTION_CODES": bool,  # show the promotion-code field in Checkout
+    "RATELIMIT_STORAGE_URI": str,  # e.g. redis://127.0.0.1:6379/0; memory:// by default
+    "PROXY_FIX_HOPS": int,  # number of trusted proxies in front of the app (Heroku: 1)
+    "MAX_IMAGE_BYTES": int,  # largest sticker file accepted on import
+    "MAX_IMAGE_PIXELS": int,  # largest width*height per frame accepted on import
+}
+
+DEV_SECRET_KEY = "dev-only-secret-key"
+
+
+def _parse(kind, raw):
+    if kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if kind is int:
+        return int(raw)
+    return raw
+
+
+def normalise_database_url(url: str) -> str:
+    """Heroku hands out postgres://; SQLAlchemy wants an explicit driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(app, test_config=None) -> None:
+    """Fill app.config in the documented order."""
+    app.config.from_mapping(
+        SECRET_KEY=DEV_SECRET_KEY,
+        DATABASE_URL="sqlite:///" + os.path.join(app.instance_path, "hexpack.sqlite3"),
+        PUBLIC_URL="http://127.0.0.1:5000",
+        MEDIA_BASE_URL="",
+        MEDIA_CACHE_DIR=os.path.join(app.instance_path, "media"),
+        MATRIX_HOMESERVER_URL="",
+        MATRIX_ACCESS_TOKEN="",
+        MATRIX_SERVER_URLS="",
+        WIDGET_FRAME_ANCESTORS="*",
+        STRIPE_SECRET_KEY="",
+        STRIPE_WEBHOOK_SECRET="",
+        STRIPE_API_BASE="",
+        STRIPE_ALLOW_PROMOTION_CODES=False,
+        RATELIMIT_STORAGE_URI="memory://",
+        PROXY_FIX_HOPS=0,
+        MAX_IMAGE_BYTES=5 * 1024 * 1024,
+        MAX_IMAGE_PIXELS=2048 * 2048,
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=True,
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        for name, kind in ENV_SETTINGS.items():
+            raw = os.environ.get(name)
+            if raw not in (None, ""):
+                app.config[name] = _parse(kind, raw)
+    else:
+        app.config.from_mapping(test_config)
+    app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    if not app.config["PUBLIC_URL"].startswith("https://"):
+        # A plain-http deployment (local run, tests) cannot keep Secure cookies.
+        app.config["SESSION_COOKIE_SECURE"] = False
+    _fail_fast(app)
+
+
+def _fail_fast(app) -> None:
+    if app.debug or app.testing or os.environ.get("HEXPACK_DEV") == "1":
+        return
+    if app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it to a long random value, e.g. "
+            "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )

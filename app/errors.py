@@ -1,0 +1,45 @@
+"""Error handlers: domain and HTTP errors become JSON for API clients, HTML for people."""
+import logging
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from app.exceptions import AppError
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+_ERRCODES = {401: "M_UNAUTHORIZED", 403: "M_FORBIDDEN", 404: "M_NOT_FOUND",
+             405: "M_UNRECOGNIZED", 413: "M_TOO_LARGE", 429: "M_LIMIT_EXCEEDED"}
+
+
+def wants_json() -> bool:
+    path = request.path
+    if path.startswith(("/api/", "/_matrix/", "/stripe/")) and not path.startswith("/api/widgets/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _respond(status: int, errcode: str, message: str):
+    if wants_json():
+        return jsonify(errcode=errcode, error=message), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(AppError)
+    def handle_app_error(error: AppError):
+        db.session.rollback()
+        return _respond(error.status, error.errcode, error.message)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        response = _respond(error.code or 500, _ERRCODES.get(error.code, "M_UNKNOWN"), error.description)
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _respond(500, "M_UNKNOWN", "Internal server error. It has been logged; please retry later.")

@@ -1,0 +1,50 @@
+"""Domain exceptions; app/errors.py maps them to HTTP once."""
+
+
+class AppError(Exception):
+    """Base of every error whose message is safe to show to a user."""
+
+    status = 400
+    errcode = "M_UNKNOWN"
+
+    def __init__(self, message: str, *, errcode: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if errcode:
+            self.errcode = errcode
+
+
+class InvalidInput(AppError):
+    status = 400
+    errcode = "M_INVALID_PARAM"
+
+
+class NotFound(AppError):
+    status = 404
+    errcode = "M_NOT_FOUND"
+
+
+class NotAllowed(AppError):
+    status = 403
+    errcode = "M_FORBIDDEN"
+
+
+class Unauthorized(AppError):
+    status = 401
+    errcode = "M_UNKNOWN_TOKEN"
+
+
+class Conflict(AppError):
+    status = 409
+    errcode = "M_CONFLICT"
+
+
+class UpstreamError(AppError):
+    """A remote service (homeserver, Stripe) failed or refused."""
+
+    status = 502
+    errcode = "M_UNKNOWN"
+
+
+class ImportFailed(AppError):
+    """A pack could not be imported; nothing was written."""

@@ -1,0 +1,202 @@
+"""Database models. Money is integer minor units; times are UTC."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Blob(db.Model):
+    """A stored file, addressed by the SHA-256 of its bytes (the source of truth for media)."""
+
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mimetype: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(db.Model):
+    """A Matrix user, known only by a verified Matrix ID."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matrix_id: Mapped[str] = mapped_column(String(255), unique=True)
+    picker_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiToken(db.Model):
+    """A bearer token we issued (IM token or widget session); only its hash is kept."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    user: Mapped[User] = relationship()
+
+
+class TermsAcceptance(db.Model):
+    """A user's acceptance of one version of one policy."""
+
+    __tablename__ = "terms_acceptances"
+    __table_args__ = (UniqueConstraint("user_id", "policy", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    policy: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))
+    accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Pack(db.Model):
+    """A sticker pack: free when price_amount is 0."""
+
+    __tablename__ = "packs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(200), default="")
+    license: Mapped[str] = mapped_column(String(200), default="")
+    attribution: Mapped[str] = mapped_column(Text, default="")
+    price_amount: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="usd")
+    status: Mapped[str] = mapped_column(String(16), default="published")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    creator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Bumped on every change of the pack or its stickers: the picker's cache key.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    stickers: Mapped[list[Sticker]] = relationship(
+        back_populates="pack", order_by="Sticker.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_free(self) -> bool:
+        return self.price_amount == 0
+
+
+class Sticker(db.Model):
+    """One sticker: a normalised image, its thumbnail and, once published, its mxc:// URI."""
+
+    __tablename__ = "stickers"
+    __table_args__ = (UniqueConstraint("pack_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("packs.id"), index=True)
+    key: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(String(200))
+    emoji: Mapped[str] = mapped_column(String(64), default="")
+    tags: Mapped[str] = mapped_column(String(400), default="")
+    image_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    mimetype: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    thumb_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    thumb_mimetype: Mapped[str] = mapped_column(String(64))
+    thumb_width: Mapped[int] = mapped_column(Integer)
+    thumb_height: Mapped[int] = mapped_column(Integer)
+    thumb_size: Mapped[int] = mapped_column(Integer)
+    mxc_uri: Mapped[str | None] = mapped_column(String(255))
+    # The homeserver the mxc:// URI was uploaded to, so a change of server re-publishes.
+    mxc_homeserver: Mapped[str | None] = mapped_column(String(255))
+    pack: Mapped[Pack] = relationship(back_populates="stickers")
+
+
+class PickerPack(db.Model):
+    """A user's choice of which packs their picker shows, and in what order."""
+
+    __tablename__ = "picker_packs"
+    __table_args__ = (UniqueConstraint("user_id", "pack_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("packs.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    visible: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Favourite(db.Model):
+    """A starred sticker, shown in the user's first row."""
+
+    __tablename__ = "favourites"
+    __table_args__ = (UniqueConstraint("user_id", "sticker_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    sticker_id: Mapped[int] = mapped_column(ForeignKey("stickers.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Order(db.Model):
+    """A purchase attempt through Stripe Checkout."""
+
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("packs.id"))
+    amount: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    # pending -> paid | failed | expired; paid -> refunded | disputed; disputed -> paid (won)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    checkout_url: Mapped[str | None] = mapped_column(Text)
+    checkout_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    charge_id: Mapped[str | None] = mapped_column(String(255))
+    receipt_url: Mapped[str | None] = mapped_column(Text)
+    amount_refunded: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user: Mapped[User] = relationship()
+    pack: Mapped[Pack] = relationship()
+
+
+class Entitlement(db.Model):
+    """A user's right to a pack; unique per user and pack, revoked rather than deleted."""
+
+    __tablename__ = "entitlements"
+    __table_args__ = (UniqueConstraint("user_id", "pack_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("packs.id"))
+    source: Mapped[str] = mapped_column(String(16))  # free | purchase | grant | gift
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoke_reason: Mapped[str | None] = mapped_column(String(32))
+    pack: Mapped[Pack] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class StripeEvent(db.Model):
+    """A Stripe event we processed; the primary key makes processing happen once."""
+
+    __tablename__ = "stripe_events"
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    created: Mapped[int] = mapped_column(BigInteger)
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

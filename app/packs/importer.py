@@ -1,0 +1,135 @@
+"""Import packs from a folder, a zip archive, or a maunium/stickerpicker packs/ folder.
+
+Everything is read and normalised first; the database is written in one transaction at the
+end, so a bad file leaves no partial pack behind.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from app.exceptions import ImportFailed
+from app.extensions import db
+from app.models import Favourite, Pack, Sticker
+from app.packs import maunium
+from app.packs.images import NormalisedSticker, normalise
+from app.packs.manifest import MANIFEST_NAME, PackSpec, StickerSpec, parse_manifest
+from app.packs.sources import MAX_MANIFEST_BYTES, open_source
+from app.storage import put_blob
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    slug: str
+    created: bool
+    changed: bool
+    stickers: int
+
+
+def import_path(path: str, *, progress: Progress = lambda message: None) -> list[ImportResult]:
+    """Import every pack found at `path`; raise ImportFailed and write nothing on bad input."""
+    source = open_source(path)
+    try:
+        if source.exists(MANIFEST_NAME):
+            spec = parse_manifest(source.read(MANIFEST_NAME, MAX_MANIFEST_BYTES), label=path)
+            prepared = [(spec, _normalise_all(spec, source, progress))]
+        elif source.exists(maunium.INDEX_NAME):
+            prepared = [(spec, _normalise_all(spec, source, progress, base=base))
+                        for spec, base in maunium.read_packs(source, label=path)]
+        else:
+            raise ImportFailed(
+                f"{path}: no {MANIFEST_NAME} (Hexpack pack) or {maunium.INDEX_NAME} "
+                "(maunium/stickerpicker packs folder) found. See README, 'Pack format'."
+            )
+    finally:
+        if hasattr(source, "close"):
+            source.close()
+    try:
+        with db.session.no_autoflush:  # half-built rows must not be flushed by a lookup
+            results = [_store(spec, images) for spec, images in prepared]
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return results
+
+
+def _normalise_all(spec: PackSpec, source, progress: Progress, base: str = "") -> list[NormalisedSticker]:
+    limit = current_app.config["MAX_IMAGE_BYTES"]
+    max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
+    images = []
+    for index, sticker in enumerate(spec.stickers, start=1):
+        name = base + sticker.file
+        data = source.read(name, limit)
+        images.append(normalise(data, name=name, max_bytes=limit, max_pixels=max_pixels))
+        progress(f"[{spec.slug}] {index}/{len(spec.stickers)} {sticker.file}")
+    return images
+
+
+def _store(spec: PackSpec, images: list[NormalisedSticker]) -> ImportResult:
+    pack = db.session.scalar(select(Pack).where(Pack.slug == spec.slug))
+    created = pack is None
+    if created:
+        pack = Pack(slug=spec.slug, revision=1)
+        pack.position = (db.session.scalar(select(db.func.max(Pack.position))) or 0) + 1
+        db.session.add(pack)
+    changed = _assign(pack, name=spec.name, description=spec.description, author=spec.author,
+                      license=spec.license, attribution=spec.attribution,
+                      price_amount=spec.price_amount, currency=spec.currency)
+    existing = {sticker.key: sticker for sticker in pack.stickers}
+    keep = set()
+    for position, (sticker_spec, image) in enumerate(zip(spec.stickers, images)):
+        keep.add(sticker_spec.key)
+        sticker = existing.get(sticker_spec.key)
+        if sticker is None:
+            sticker = Sticker(key=sticker_spec.key, pack=pack)
+            db.session.add(sticker)
+            changed = True
+        changed |= _update_sticker(sticker, sticker_spec, image, position)
+    removed = [sticker for key, sticker in existing.items() if key not in keep]
+    if removed:
+        ids = [sticker.id for sticker in removed]
+        db.session.execute(delete(Favourite).where(Favourite.sticker_id.in_(ids)))
+        for sticker in removed:
+            pack.stickers.remove(sticker)
+        changed = True
+    if changed and not created:
+        pack.revision += 1
+    db.session.flush()
+    return ImportResult(slug=spec.slug, created=created, changed=changed or created, stickers=len(spec.stickers))
+
+
+def _update_sticker(sticker: Sticker, spec: StickerSpec, image: NormalisedSticker, position: int) -> bool:
+    image_sha = put_blob(image.image.data, image.image.mimetype)
+    thumb_sha = put_blob(image.thumbnail.data, image.thumbnail.mimetype)
+    info = spec.info or {}
+    values = dict(
+        position=position, body=spec.body, emoji=spec.emoji, tags=" ".join(spec.tags),
+        image_sha256=image_sha, thumb_sha256=thumb_sha,
+        thumb_mimetype=image.thumbnail.mimetype, thumb_width=image.thumbnail.width,
+        thumb_height=image.thumbnail.height, thumb_size=len(image.thumbnail.data),
+        # A maunium sticker's mxc:// file is the original; describe that, not our preview copy.
+        mimetype=info.get("mimetype") or image.image.mimetype,
+        width=int(info.get("w") or image.image.width),
+        height=int(info.get("h") or image.image.height),
+        size=int(info.get("size") or len(image.image.data)),
+    )
+    if spec.mxc_uri:
+        values.update(mxc_uri=spec.mxc_uri, mxc_homeserver=None)
+    elif sticker.image_sha256 is not None and sticker.image_sha256 != image_sha:
+        values.update(mxc_uri=None, mxc_homeserver=None)  # new image: publish again
+    return _assign(sticker, **values)
+
+
+def _assign(obj, **values) -> bool:
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed

@@ -1,0 +1,233 @@
+// Hexpack sticker picker: the Matrix widget API over postMessage, and the picker UI.
+"use strict";
+(() => {
+  // --- Widget API transport. Registered before anything else so the client's first
+  // request (sent on iframe load) is never missed.
+  const params = new URLSearchParams(location.search);
+  const widgetId = params.get("widgetId");
+  const parentOrigin = originOf(params.get("parentUrl"));
+  const pending = new Map();
+  const API_VERSIONS = ["0.0.1", "0.0.2", "org.matrix.msc2762", "org.matrix.msc2871", "org.matrix.msc2873"];
+  const listeners = {};
+  let approved = [];
+
+  window.addEventListener("message", (event) => {
+    if (event.source !== window.parent || !parentOrigin || event.origin !== parentOrigin) return;
+    const msg = event.data;
+    if (!msg || typeof msg !== "object" || typeof msg.action !== "string" || !msg.requestId) return;
+    if (widgetId && msg.widgetId !== widgetId) return;
+    if (msg.api === "toWidget" && !msg.response) {
+      reply(msg, handleRequest(msg));
+    } else if (msg.api === "fromWidget" && msg.response && pending.has(msg.requestId)) {
+      const { resolve, reject, timer } = pending.get(msg.requestId);
+      pending.delete(msg.requestId);
+      clearTimeout(timer);
+      if (msg.response.error) reject(new Error(msg.response.error.message || "request failed"));
+      else resolve(msg.response);
+    }
+  });
+
+  function originOf(url) {
+    // Element Desktop's parent is vector://vector/webapp/: URL.origin is "null" for custom
+    // schemes, while the browser reports event.origin as "vector://vector".
+    try {
+      const u = new URL(url);
+      return u.protocol + "//" + u.host;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function reply(request, response) {
+    window.parent.postMessage(Object.assign({}, request, { response }), parentOrigin);
+  }
+
+  function handleRequest(msg) {
+    const data = msg.data || {};
+    switch (msg.action) {
+      case "capabilities":
+        return { capabilities: ["m.sticker"] };
+      case "notify_capabilities":
+        approved = Array.isArray(data.approved) ? data.approved : [];
+        return {};
+      case "supported_api_versions":
+        return { supported_versions: API_VERSIONS };
+      case "visibility":
+        emit("visibility", data.visible !== undefined ? data.visible : msg.visible);
+        return {};
+      case "theme_change":
+        applyTheme(data.name);
+        return {};
+      case "language_change":
+        if (typeof data.lang === "string") document.documentElement.lang = data.lang;
+        return {};
+      case "openid_credentials":
+        emit("openid_credentials", data);
+        return {};
+      default:
+        return { error: { message: "Unsupported action: " + msg.action } };
+    }
+  }
+
+  function emit(name, value) {
+    (listeners[name] || []).forEach((fn) => fn(value));
+  }
+
+  function on(name, fn) {
+    (listeners[name] = listeners[name] || []).push(fn);
+  }
+
+  let counter = 0;
+  function sendRequest(action, data, extra) {
+    if (!parentOrigin) return Promise.reject(new Error("not inside a Matrix client"));
+    const requestId = "hexpack-" + Date.now() + "-" + ++counter;
+    const message = Object.assign({ api: "fromWidget", widgetId, requestId, action, data }, extra || {});
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(requestId);
+        reject(new Error("the Matrix client did not answer"));
+      }, 10000);
+      pending.set(requestId, { resolve, reject, timer });
+      window.parent.postMessage(message, parentOrigin);
+    });
+  }
+
+  function applyTheme(name) {
+    document.documentElement.dataset.theme = /dark/i.test(name || "") ? "dark" : "light";
+  }
+
+  window.hexpackWidget = { sendRequest, on, get approved() { return approved; } };
+
+  // --- Picker UI, once the grid is parsed.
+  const RECENT_KEY = "hexpackRecentStickers";
+  const RECENT_MAX = 16;
+
+  function start() {
+    const main = document.getElementById("packs");
+    const status = document.getElementById("status");
+    const search = document.getElementById("search");
+    lazyLoad(document.querySelectorAll("img[data-src]"));
+    renderRecent();
+
+    main.addEventListener("click", (event) => {
+      const button = event.target.closest("button.s");
+      if (button) sendSticker(button);
+    });
+    main.addEventListener("keydown", onGridKey);
+    search.addEventListener("input", () => filter(search.value));
+    on("visibility", (visible) => { if (visible) search.focus({ preventScroll: true }); });
+
+    function say(text) {
+      status.textContent = text;
+    }
+
+    function sendSticker(button) {
+      const img = button.querySelector("img");
+      const body = img.alt;
+      const mxc = button.dataset.mxc;
+      if (!mxc) {
+        say("“" + body + "” is not on the homeserver yet: the operator has to run “flask packs publish”.");
+        return;
+      }
+      const [w, h, mimetype, size] = button.dataset.info.split(",");
+      const info = { w: +w, h: +h, mimetype, size: +size, thumbnail_url: mxc,
+                     thumbnail_info: { w: +w, h: +h, mimetype, size: +size } };
+      const content = { body, url: mxc, info };
+      const data = { name: body, description: body, content };
+      // Element iOS reads a top-level widgetData copy; Android reads content.body.
+      sendRequest("m.sticker", data, { widgetData: JSON.parse(JSON.stringify(data)) })
+        .then(() => say(""))
+        .catch((error) => say("Could not send the sticker: " + error.message));
+      remember(button);
+    }
+
+    function remember(button) {
+      const entry = { id: button.dataset.stickerId };
+      const recent = loadRecent().filter((item) => item.id !== entry.id);
+      recent.unshift(entry);
+      try {
+        localStorage.setItem(RECENT_KEY, JSON.stringify(recent.slice(0, RECENT_MAX)));
+      } catch (e) { /* storage may be blocked in a third-party iframe: recents are optional */ }
+      renderRecent();
+    }
+
+    function loadRecent() {
+      try {
+        const list = JSON.parse(localStorage.getItem(RECENT_KEY) || "[]");
+        return Array.isArray(list) ? list : [];
+      } catch (e) {
+        return [];
+      }
+    }
+
+    function renderRecent() {
+      // Only stickers still in the page are shown: a removed pack drops out of recents.
+      const buttons = loadRecent()
+        .map((item) => document.querySelector('.pack:not(#recent) button.s[data-sticker-id="' + CSS.escape(String(item.id)) + '"]'))
+        .filter(Boolean);
+      const section = document.getElementById("recent");
+      const grid = section.querySelector(".grid");
+      grid.replaceChildren(...buttons.map((b) => {
+        const copy = b.cloneNode(true);
+        const img = copy.querySelector("img");
+        if (img.dataset.src) { img.src = img.dataset.src; img.removeAttribute("data-src"); }
+        return copy;
+      }));
+      section.hidden = buttons.length === 0;
+      document.getElementById("recent-tab").hidden = buttons.length === 0;
+    }
+
+    function filter(text) {
+      const terms = text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      let shown = 0;
+      document.querySelectorAll(".pack").forEach((section) => {
+        let any = false;
+        section.querySelectorAll("button.s").forEach((button) => {
+          const hay = (button.title + " " + (button.dataset.k || "")).toLowerCase();
+          const match = terms.every((term) => hay.includes(term));
+          button.hidden = !match;
+          any = any || match;
+        });
+        section.hidden = !any || (section.id === "recent" && (terms.length > 0 || !any));
+        if (any) shown++;
+      });
+      document.getElementById("no-results").hidden = shown > 0;
+      if (terms.length === 0) renderRecent();
+    }
+
+    function onGridKey(event) {
+      const keys = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: "down", ArrowUp: "up" };
+      if (!(event.key in keys) || !event.target.matches("button.s")) return;
+      const buttons = [...document.querySelectorAll("button.s")].filter((b) => b.offsetParent);
+      const index = buttons.indexOf(event.target);
+      const perRow = Math.max(1, Math.round(event.target.parentElement.clientWidth / event.target.offsetWidth));
+      const step = keys[event.key] === "down" ? perRow : keys[event.key] === "up" ? -perRow : keys[event.key];
+      const next = buttons[Math.min(buttons.length - 1, Math.max(0, index + step))];
+      if (next) { next.focus(); event.preventDefault(); }
+    }
+  }
+
+  function lazyLoad(images) {
+    if (!("IntersectionObserver" in window)) {
+      images.forEach(load);
+      return;
+    }
+    const observer = new IntersectionObserver((entries) => {
+      entries.forEach((entry) => {
+        if (entry.isIntersecting) {
+          observer.unobserve(entry.target);
+          load(entry.target);
+        }
+      });
+    }, { rootMargin: "64px" });
+    images.forEach((img) => observer.observe(img));
+  }
+
+  function load(img) {
+    img.src = img.dataset.src;
+    img.removeAttribute("data-src");
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,80 @@
+"""Server-side rendering of the picker's sticker grid, cached by pack revision.
+
+Sections are pure functions of (pack id, revision, eager count, media base), so a small
+in-process cache is safe across workers: a stale entry is never read, only evicted.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+from markupsafe import Markup
+
+from app.media.urls import media_url
+from app.packs.catalogue import packs_with_stickers
+
+DISPLAY_MAX = 256  # info.w/h: keep stickers from rendering huge in the timeline
+EAGER_STICKERS = 24  # roughly the first screen of a 300x300 popover; the rest load lazily
+_CACHE_SIZE = 1024
+_cache: OrderedDict = OrderedDict()
+
+
+@dataclass(frozen=True)
+class RenderedPack:
+    slug: str
+    name: str
+    icon_url: str
+    count: int
+    section: Markup
+
+
+def display_size(width: int, height: int) -> tuple[int, int]:
+    scale = min(1.0, DISPLAY_MAX / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def sticker_view(sticker) -> dict:
+    w, h = display_size(sticker.width, sticker.height)
+    return {
+        "id": sticker.id,
+        "body": sticker.body,
+        "mxc": sticker.mxc_uri or "",
+        "info": f"{w},{h},{sticker.mimetype},{sticker.size}",
+        "keywords": " ".join(filter(None, [sticker.emoji, sticker.tags])),
+        "thumb": media_url(sticker.thumb_sha256, sticker.thumb_mimetype),
+    }
+
+
+def rendered_packs(keys: list[tuple[int, int]]) -> list[RenderedPack]:
+    """Render (or fetch from cache) each pack; the first EAGER_STICKERS load eagerly."""
+    media_base = current_app.config["MEDIA_BASE_URL"]
+    eager, result = EAGER_STICKERS, []
+    for pack_id, revision in keys:
+        key = (pack_id, revision, eager, media_base)
+        rendered = _cache.get(key)
+        if rendered is None:
+            pack = packs_with_stickers([pack_id]).get(pack_id)
+            if pack is None:
+                continue
+            rendered = _render(pack, eager)
+            _store(key, rendered)
+        else:
+            _cache.move_to_end(key)
+        result.append(rendered)
+        eager = max(0, eager - rendered.count)
+    return result
+
+
+def _render(pack, eager: int) -> RenderedPack:
+    stickers = [sticker_view(sticker) for sticker in pack.stickers]
+    section = render_template("widget/_pack.html", pack=pack, stickers=stickers, eager=eager)
+    icon = stickers[0]["thumb"] if stickers else ""
+    return RenderedPack(slug=pack.slug, name=pack.name, icon_url=icon, count=len(stickers),
+                        section=Markup(section))
+
+
+def _store(key, value) -> None:
+    _cache[key] = value
+    while len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)

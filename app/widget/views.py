@@ -1,0 +1,29 @@
+"""The sticker picker widget, under /api so Element appends scalar_token to its URL."""
+from flask import Blueprint, Response, request
+
+from app.packs.catalogue import published_free_pack_keys
+from app.widget.page import picker_page, theme_name
+
+bp = Blueprint("widget", __name__, url_prefix="/api/widgets")
+
+
+@bp.get("/stickerpicker")
+def stickerpicker():
+    theme = theme_name(request.args.get("theme") or request.args.get("org.matrix.msc2873.client_theme"))
+    page = picker_page(keys=published_free_pack_keys(), theme=theme, cacheable=True)
+    return _page_response(page, private=False)
+
+
+def _page_response(page, *, private: bool) -> Response:
+    if request.if_none_match.contains(page.etag):
+        response = Response(status=304)
+    elif "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = Response(page.gzipped, mimetype="text/html")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(page.body, mimetype="text/html")
+    response.set_etag(page.etag)
+    response.headers["Vary"] = "Accept-Encoding"
+    # Revalidate on every open (cheap 304) so a new pack shows up at once.
+    response.headers["Cache-Control"] = ("private" if private else "public") + ", no-cache"
+    return response
