@@ -1,0 +1,27 @@
+"""Reading our bearer token from a request, and the decorator that requires one."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, request
+
+from app.auth.tokens import user_for_token
+
+
+def token_from_request() -> str | None:
+    """Authorization: Bearer, then ?access_token=, then Element's legacy ?scalar_token=."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.args.get("access_token") or request.args.get("scalar_token") or None
+
+
+def require_user(view):
+    """Set g.user from the request's token; 401 M_UNKNOWN_TOKEN / M_MISSING_TOKEN otherwise."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.user = user_for_token(token_from_request())
+        return view(*args, **kwargs)
+
+    return wrapper
