@@ -1,7 +1,10 @@
 """gunicorn settings, after Heroku's sample: PORT and WEB_CONCURRENCY from the environment."""
 import os
 
-bind = [f"[::]:{os.environ.get('PORT', '5000')}"] if os.environ.get("DYNO") else [f"0.0.0.0:{os.environ.get('PORT', '5000')}"]
+_port = os.environ.get("PORT", "5000")
+# Heroku (DYNO set) needs every interface; elsewhere listen on loopback unless BIND says otherwise,
+# so a local `make run` is not exposed to the network by accident.
+bind = os.environ.get("BIND") or (f"[::]:{_port}" if os.environ.get("DYNO") else f"127.0.0.1:{_port}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "5"))
