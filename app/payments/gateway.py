@@ -217,6 +217,9 @@ class StripeGateway:
             log.error("Stripe refused a %s request: %s (code %s, param %s)", what, error.user_message,
                       error.code, getattr(error, "param", None))
             raise PaymentError("The payment service refused the request. It has been logged.") from None
+        except stripe.IdempotencyError as error:  # our bug: one key reused with other parameters
+            log.error("Stripe idempotency conflict on a %s request: %s", what, error.user_message)
+            raise PaymentError("The payment service refused the request. It has been logged.") from None
         except (stripe.AuthenticationError, stripe.PermissionError) as error:
             log.error("Stripe rejected our API key for a %s request: %s", what, error.user_message)
             raise PaymentError("Payments are misconfigured on this server. It has been logged.") from None
