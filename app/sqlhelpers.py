@@ -15,5 +15,7 @@ def insert_or_ignore(model, values: dict, conflict_columns: list[str]) -> bool:
     table = model.__table__
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
-    return db.session.execute(statement).rowcount == 1
+    statement = (insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+                 .returning(table.c[conflict_columns[0]]))
+    # RETURNING rather than rowcount: psycopg reports -1 for this statement through SQLAlchemy.
+    return db.session.execute(statement).first() is not None
