@@ -53,6 +53,11 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (health_bp, media_bp, widget_bp):
         app.register_blueprint(blueprint)
+    from app.payments.views import bp as payments_bp
+    from app.store.views import bp as store_bp
+
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(store_bp)
 
 
 def _wrap_middleware(app: Flask) -> None:

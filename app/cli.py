@@ -17,6 +17,9 @@ def _fail(error: AppError):
 def register_cli(app: Flask) -> None:
     app.cli.add_command(packs_group)
     app.cli.add_command(assets_group)
+    from app.packs.entitlements_cli import entitlements_group
+
+    app.cli.add_command(entitlements_group)
 
 
 @click.group("packs", help="Import, publish and list sticker packs.")

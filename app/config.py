@@ -91,3 +91,9 @@ def _fail_fast(app) -> None:
             "SECRET_KEY is not set. Set it to a long random value, e.g. "
             "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
         )
+    if app.config["STRIPE_SECRET_KEY"] and not app.config["STRIPE_WEBHOOK_SECRET"]:
+        raise RuntimeError(
+            "STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: payments would never be "
+            "confirmed by webhook. Add the endpoint /stripe/webhook in the Stripe Dashboard and set "
+            "STRIPE_WEBHOOK_SECRET to its signing secret (whsec_...)."
+        )

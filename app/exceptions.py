@@ -48,3 +48,21 @@ class UpstreamError(AppError):
 
 class ImportFailed(AppError):
     """A pack could not be imported; nothing was written."""
+
+
+class PaymentError(UpstreamError):
+    """Stripe refused a request, or a payment could not be verified against its order."""
+
+
+class InvalidSignature(AppError):
+    """A webhook whose Stripe-Signature does not verify (or whose body is not an event)."""
+
+    status = 400
+    errcode = "M_FORBIDDEN"
+
+
+class NotForSale(AppError):
+    """A paid pack while payments are not configured (no STRIPE_SECRET_KEY)."""
+
+    status = 409
+    errcode = "ORG.HEXPACK.NOT_FOR_SALE"

@@ -1,0 +1,62 @@
+"""Use cases that change ownership outside Stripe: free adds and operator grants/revokes (one commit each)."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from app.auth.tokens import get_or_create_user
+from app.exceptions import InvalidInput, NotFound
+from app.extensions import db
+from app.models import Entitlement, Pack, User
+from app.packs import entitlements
+
+MATRIX_ID_RE = re.compile(r"^@[^:\s]+:[^\s]+$")
+
+
+def published_pack(slug: str) -> Pack:
+    """The published pack with this slug; NotFound otherwise."""
+    pack = db.session.scalar(select(Pack).where(Pack.slug == slug, Pack.status == "published"))
+    if pack is None:
+        raise NotFound(f"No pack named {slug!r}.")
+    return pack
+
+
+def add_free_pack(*, user: User, slug: str) -> Entitlement:
+    """Add a free pack to the user's packs (idempotent); paid packs must be bought."""
+    pack = published_pack(slug)
+    if not pack.is_free:
+        raise InvalidInput(f"{pack.name} is a paid pack: buy it with POST /api/v1/checkout.")
+    entitlement, _changed = entitlements.grant(user_id=user.id, pack_id=pack.id, source="free")
+    db.session.commit()
+    return entitlement
+
+
+def grant_pack(*, matrix_id: str, slug: str) -> tuple[Entitlement, bool]:
+    """Operator grant: any pack (published or not) to any Matrix ID; returns (entitlement, changed)."""
+    user, pack = _user_and_pack(matrix_id, slug, create_user=True)
+    entitlement, changed = entitlements.grant(user_id=user.id, pack_id=pack.id, source="grant")
+    db.session.commit()
+    return entitlement, changed
+
+
+def revoke_pack(*, matrix_id: str, slug: str) -> bool:
+    """Operator revoke, whatever the source; True when an active entitlement was revoked."""
+    user, pack = _user_and_pack(matrix_id, slug, create_user=False)
+    revoked = entitlements.revoke(user_id=user.id, pack_id=pack.id, reason="admin")
+    db.session.commit()
+    return revoked
+
+
+def _user_and_pack(matrix_id: str, slug: str, *, create_user: bool) -> tuple[User, Pack]:
+    if not MATRIX_ID_RE.match(matrix_id):
+        raise InvalidInput(f"{matrix_id!r} is not a Matrix user ID (like @alice:example.org).")
+    pack = db.session.scalar(select(Pack).where(Pack.slug == slug))
+    if pack is None:
+        raise NotFound(f"No pack named {slug!r}. See 'flask --app wsgi packs list'.")
+    if create_user:
+        return get_or_create_user(matrix_id), pack
+    user = db.session.scalar(select(User).where(User.matrix_id == matrix_id))
+    if user is None:
+        raise NotFound(f"{matrix_id} has no packs here.")
+    return user, pack

@@ -1,0 +1,247 @@
+"""The Stripe gateway: the only module that imports stripe. It speaks plain dataclasses to services."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+import stripe
+from flask import current_app
+
+from app.exceptions import InvalidSignature, NotFound, PaymentError, UpstreamError
+
+log = logging.getLogger(__name__)
+
+# The API version our requests and our webhook endpoint use: the one stripe-python 16.1.0 pins.
+# Create the Dashboard webhook endpoint with this same version (README, "Payments").
+STRIPE_API_VERSION = "2026-10-28.endive"
+WEBHOOK_TOLERANCE = 300  # seconds; Stripe's default
+MAX_NETWORK_RETRIES = 2
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    order_id: str  # our order's public id: client_reference_id and the idempotency key
+    pack_slug: str
+    pack_name: str
+    amount: int  # minor units
+    currency: str
+    matrix_user_id: str
+    success_url: str  # must contain {CHECKOUT_SESSION_ID}
+    cancel_url: str
+    expires_at: int  # unix time, 30 min to 24 h ahead
+    allow_promotion_codes: bool = False
+
+
+@dataclass(frozen=True)
+class CreatedSession:
+    id: str
+    url: str
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class ChargeInfo:
+    id: str
+    payment_intent_id: str | None
+    amount: int
+    amount_refunded: int
+    refunded: bool  # fully refunded
+    currency: str
+    receipt_url: str | None
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: str
+    status: str | None  # open | complete | expired
+    payment_status: str  # paid | unpaid | no_payment_required
+    client_reference_id: str | None
+    amount_subtotal: int | None
+    amount_total: int | None
+    amount_discount: int
+    currency: str | None
+    metadata: dict
+    payment_intent_id: str | None
+    charge: ChargeInfo | None
+    line_items: int | None  # how many line items, when expanded
+
+
+@dataclass(frozen=True)
+class DisputeInfo:
+    id: str
+    status: str
+    charge_id: str | None
+    payment_intent_id: str | None
+    amount: int
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    id: str
+    type: str
+    created: int
+    livemode: bool
+    object: dict
+
+
+def _id(value) -> str | None:
+    """An expandable field: an id string, an expanded object (dict) or null."""
+    if isinstance(value, dict):
+        return value.get("id")
+    return value
+
+
+def _charge(data: dict) -> ChargeInfo:
+    amount = int(data.get("amount") or 0)
+    refunded_amount = int(data.get("amount_refunded") or 0)
+    return ChargeInfo(
+        id=data["id"], payment_intent_id=_id(data.get("payment_intent")), amount=amount,
+        amount_refunded=refunded_amount,
+        refunded=bool(data.get("refunded")) or (amount > 0 and refunded_amount >= amount),
+        currency=data.get("currency") or "", receipt_url=data.get("receipt_url"),
+        metadata=dict(data.get("metadata") or {}),
+    )
+
+
+def _session(data: dict) -> SessionInfo:
+    intent = data.get("payment_intent")
+    charge = None
+    if isinstance(intent, dict) and isinstance(intent.get("latest_charge"), dict):
+        charge = _charge(intent["latest_charge"])
+    line_items = data.get("line_items")
+    details = data.get("total_details") or {}
+    return SessionInfo(
+        id=data["id"], status=data.get("status"), payment_status=data.get("payment_status") or "unpaid",
+        client_reference_id=data.get("client_reference_id"),
+        amount_subtotal=data.get("amount_subtotal"), amount_total=data.get("amount_total"),
+        amount_discount=int(details.get("amount_discount") or 0), currency=data.get("currency"),
+        metadata=dict(data.get("metadata") or {}), payment_intent_id=_id(intent), charge=charge,
+        line_items=len(line_items["data"]) if isinstance(line_items, dict) else None,
+    )
+
+
+class StripeGateway:
+    """One StripeClient per app: pinned API version, two network retries, optional API base (tests)."""
+
+    def __init__(self, *, secret_key: str, api_base: str = "", webhook_secrets: tuple[str, ...] = ()):
+        self.client = stripe.StripeClient(
+            secret_key,
+            stripe_version=STRIPE_API_VERSION,
+            base_addresses={"api": api_base} if api_base else None,
+            max_network_retries=MAX_NETWORK_RETRIES,
+        )
+        self.livemode = secret_key.startswith(("sk_live_", "rk_live_"))
+        self.webhook_secrets = webhook_secrets
+
+    # --- Checkout Sessions ---
+    def create_checkout_session(self, request: CheckoutRequest) -> CreatedSession:
+        metadata = {"order": request.order_id, "pack": request.pack_slug,
+                    "matrix_user_id": request.matrix_user_id}
+        params = {
+            "mode": "payment",
+            "line_items": [{
+                "quantity": 1,
+                "price_data": {
+                    "currency": request.currency,
+                    "unit_amount": request.amount,
+                    "product_data": {"name": request.pack_name, "metadata": {"pack": request.pack_slug}},
+                },
+            }],
+            "client_reference_id": request.order_id,
+            "metadata": metadata,
+            # Refund and dispute events carry Charges, not Sessions: the PaymentIntent carries ours too.
+            "payment_intent_data": {"metadata": metadata},
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+            "expires_at": request.expires_at,
+        }
+        if request.allow_promotion_codes:
+            params["allow_promotion_codes"] = True
+        # Same order -> same key -> Stripe answers a retried create with the same Session.
+        options = {"idempotency_key": f"checkout-{request.order_id}"}
+        session = self._call("checkout session", self.client.v1.checkout.sessions.create,
+                             params=params, options=options)
+        return CreatedSession(id=session.id, url=session.url, expires_at=session.expires_at)
+
+    def retrieve_checkout_session(self, session_id: str) -> SessionInfo:
+        session = self._call("checkout session", self.client.v1.checkout.sessions.retrieve, session_id,
+                             params={"expand": ["line_items", "payment_intent.latest_charge"]})
+        return _session(session.to_dict())
+
+    # --- Charges, PaymentIntents, Disputes (re-read on every event: delivery order is not guaranteed) ---
+    def retrieve_charge(self, charge_id: str) -> ChargeInfo:
+        return _charge(self._call("charge", self.client.v1.charges.retrieve, charge_id).to_dict())
+
+    def payment_intent_metadata(self, payment_intent_id: str) -> dict:
+        intent = self._call("payment intent", self.client.v1.payment_intents.retrieve, payment_intent_id)
+        return dict(intent.to_dict().get("metadata") or {})
+
+    def retrieve_dispute(self, dispute_id: str) -> DisputeInfo:
+        data = self._call("dispute", self.client.v1.disputes.retrieve, dispute_id).to_dict()
+        return DisputeInfo(id=data["id"], status=data.get("status") or "", charge_id=_id(data.get("charge")),
+                           payment_intent_id=_id(data.get("payment_intent")), amount=int(data.get("amount") or 0))
+
+    # --- Webhooks ---
+    def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
+        """Verify Stripe-Signature with each configured secret (rolling) and parse the event."""
+        if not self.webhook_secrets:
+            raise InvalidSignature("Webhook signing secret is not configured (STRIPE_WEBHOOK_SECRET).")
+        event = None
+        for secret in self.webhook_secrets:
+            try:
+                event = self.client.construct_event(payload, signature, secret, WEBHOOK_TOLERANCE)
+                break
+            except stripe.SignatureVerificationError:
+                continue
+            except ValueError:  # not UTF-8, not JSON, or a v2 thin event
+                raise InvalidSignature("The body is not a Stripe event.") from None
+        if event is None:
+            raise InvalidSignature("Invalid Stripe-Signature (wrong secret, tampered body or stale timestamp).")
+        data = event.to_dict()
+        try:
+            return WebhookEvent(id=data["id"], type=data["type"], created=int(data.get("created") or 0),
+                                livemode=bool(data.get("livemode")), object=data["data"]["object"])
+        except (KeyError, TypeError):
+            raise InvalidSignature("The body is not a Stripe event.") from None
+
+    def _call(self, what: str, method, *args, **kwargs):
+        """Call Stripe; translate its errors into domain errors whose messages are safe to show."""
+        try:
+            return method(*args, **kwargs)
+        except stripe.InvalidRequestError as error:
+            if error.code == "resource_missing":
+                raise NotFound(f"Stripe has no such {what}.") from None
+            log.error("Stripe refused a %s request: %s (code %s, param %s)", what, error.user_message,
+                      error.code, getattr(error, "param", None))
+            raise PaymentError("The payment service refused the request. It has been logged.") from None
+        except stripe.IdempotencyError as error:  # our bug: one key reused with other parameters
+            log.error("Stripe idempotency conflict on a %s request: %s", what, error.user_message)
+            raise PaymentError("The payment service refused the request. It has been logged.") from None
+        except (stripe.AuthenticationError, stripe.PermissionError) as error:
+            log.error("Stripe rejected our API key for a %s request: %s", what, error.user_message)
+            raise PaymentError("Payments are misconfigured on this server. It has been logged.") from None
+        except stripe.StripeError as error:  # connection, 5xx, rate limit, idempotency conflicts
+            log.warning("Stripe unavailable for a %s request: %s: %s", what, type(error).__name__,
+                        error.user_message)
+            raise UpstreamError("The payment service is unavailable right now; please retry.") from None
+
+
+def get_gateway() -> StripeGateway | None:
+    """The app's gateway, or None when STRIPE_SECRET_KEY is not set (paid packs are then not for sale)."""
+    config = current_app.config
+    key = config.get("STRIPE_SECRET_KEY") or ""
+    if not key:
+        return None
+    settings = (key, config.get("STRIPE_API_BASE") or "", config.get("STRIPE_WEBHOOK_SECRET") or "")
+    cached = current_app.extensions.get("hexpack.stripe")
+    if cached is None or cached[0] != settings:
+        with _lock:
+            cached = current_app.extensions.get("hexpack.stripe")
+            if cached is None or cached[0] != settings:
+                secrets = tuple(s.strip() for s in settings[2].split(",") if s.strip())
+                cached = (settings, StripeGateway(secret_key=key, api_base=settings[1], webhook_secrets=secrets))
+                current_app.extensions["hexpack.stripe"] = cached
+    return cached[1]

@@ -1,0 +1,67 @@
+"""Payments: start a Checkout (widget token), Stripe's webhook (signature), success/cancel pages, orders."""
+import re
+
+from flask import Blueprint, current_app, g, jsonify, render_template, request, url_for
+
+from app.auth.request import require_user
+from app.exceptions import InvalidInput, NotFound
+from app.extensions import csrf
+from app.payments.fulfilment import fulfill_checkout
+from app.payments.money import format_money
+from app.payments.services import list_orders, start_checkout
+from app.payments.webhooks import handle_webhook
+
+bp = Blueprint("payments", __name__)
+bp.add_app_template_filter(lambda amount, currency: format_money(amount, currency), "money")
+SESSION_ID_RE = re.compile(r"^cs_[A-Za-z0-9_]{1,250}$")
+
+
+@bp.post("/api/v1/checkout")
+@csrf.exempt  # bearer-token JSON API: no ambient credentials, so no CSRF surface
+@require_user
+def create_checkout():
+    slug = (request.get_json(silent=True) or {}).get("pack")
+    if not isinstance(slug, str) or not slug:
+        raise InvalidInput('Send JSON {"pack": "<slug>"}.')
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    order = start_checkout(
+        user=g.user, slug=slug,
+        # Stripe replaces the literal {CHECKOUT_SESSION_ID}; url_for would escape the braces.
+        success_url=base + url_for("payments.checkout_success") + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=base + url_for("payments.checkout_cancel", pack=slug),
+    )
+    return jsonify(checkout_url=order.checkout_url, order_id=order.public_id)
+
+
+@bp.post("/stripe/webhook")
+@csrf.exempt  # authenticated by Stripe-Signature over the raw body
+def stripe_webhook():
+    outcome = handle_webhook(payload=request.get_data(), signature=request.headers.get("Stripe-Signature"))
+    return jsonify(received=True, outcome=outcome)
+
+
+@bp.get("/checkout/success")
+def checkout_success():
+    session_id = request.args.get("session_id", "")
+    if not SESSION_ID_RE.match(session_id):
+        raise NotFound("Unknown checkout.")
+    result = fulfill_checkout(session_id=session_id)
+    return render_template("payments/checkout_success.html", result=result, order=result.order)
+
+
+@bp.get("/checkout/cancel")
+def checkout_cancel():
+    return render_template("payments/checkout_cancel.html", slug=request.args.get("pack", ""))
+
+
+@bp.get("/api/v1/me/orders")
+@require_user
+def my_orders():
+    return jsonify(orders=[_order_json(order) for order in list_orders(user=g.user)])
+
+
+def _order_json(order) -> dict:
+    return {"id": order.public_id, "pack": {"slug": order.pack.slug, "name": order.pack.name},
+            "amount": order.amount, "currency": order.currency, "status": order.status,
+            "amount_refunded": order.amount_refunded, "receipt_url": order.receipt_url,
+            "created_at": order.created_at.isoformat()}

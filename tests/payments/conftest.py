@@ -1,0 +1,70 @@
+"""Payments fixtures: a fake Stripe API on 127.0.0.1, the app pointed at it, users and packs."""
+from __future__ import annotations
+
+import pytest
+
+from app.auth.tokens import get_or_create_user, issue_token
+from app.extensions import db
+from app.models import Pack
+from tests.support.fake_stripe import FakeStripe
+
+SECRET_KEY = "sk_test_hexpack_suite"
+
+
+@pytest.fixture
+def fake_stripe():
+    fake = FakeStripe().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def app_config(app_config, fake_stripe):
+    """The app with Stripe configured against the fake (tests clear STRIPE_SECRET_KEY to turn it off)."""
+    return {**app_config, "STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_API_BASE": fake_stripe.api_base,
+            "STRIPE_WEBHOOK_SECRET": fake_stripe.webhook_secret}
+
+
+@pytest.fixture
+def stripe_live(app, live_server, fake_stripe):
+    """The app over HTTP, with the fake sending its webhooks there and Checkout returning there."""
+    fake_stripe.webhook_url = live_server.url + "/stripe/webhook"
+    app.config["PUBLIC_URL"] = live_server.url
+    return live_server
+
+
+class Buyer:
+    def __init__(self, matrix_id: str):
+        self.user = get_or_create_user(matrix_id)
+        db.session.commit()
+        self.token = issue_token(user=self.user, kind="widget")
+        self.headers = {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def alice(app):
+    return Buyer("@alice:example.org")
+
+
+@pytest.fixture
+def bob(app):
+    return Buyer("@bob:example.org")
+
+
+def make_pack(slug: str = "hexes", *, price: int = 500, currency: str = "usd", status: str = "published",
+              name: str | None = None) -> Pack:
+    pack = Pack(slug=slug, name=name or slug.title(), price_amount=price, currency=currency, status=status,
+                author="Test Author", license="CC-BY-4.0", attribution="Drawn for the tests")
+    db.session.add(pack)
+    db.session.commit()
+    return pack
+
+
+@pytest.fixture
+def paid_pack(app):
+    return make_pack("hexes", price=500)
+
+
+@pytest.fixture
+def free_pack(app):
+    return make_pack("freebies", price=0)
