@@ -100,3 +100,7 @@ def live_server(app):
     server = LiveServer(app).start()
     yield server
     server.stop()
+
+
+# Browser fixtures (Playwright + Debian's Chromium) and the widget host page.
+from tests.support.browser import browser_page, chromium, widget_host  # noqa: E402,F401
