@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 
 import pytest
 import requests
@@ -28,7 +29,9 @@ def draw_sticker(path, index: int, size: int = 256) -> None:
     draw = ImageDraw.Draw(image)
     colour = PALETTE[index % len(PALETTE)]
     draw.ellipse((16, 16, size - 16, size - 16), fill=colour + (255,), outline=(20, 20, 20, 255), width=6)
-    draw.rectangle((size // 3, size // 3, size // 3 + 30 + 10 * index, size // 3 + 40), fill=(255, 255, 255, 255))
+    for bit in range(8):  # the index in binary: every sticker is a different image
+        if index >> bit & 1:
+            draw.rectangle((60 + 17 * bit, 110, 72 + 17 * bit, 140), fill=(255, 255, 255, 255))
     image.save(path)
 
 
@@ -86,6 +89,15 @@ def wait_until_ready(page):
     except Exception:
         raise AssertionError(f"capabilities never approved; host state: {host_state(page)}\n"
                              f"console:\n{page.console_log.text()}") from None
+
+
+def wait_in(frame, expression: str, timeout: float = 15.0):
+    """Poll an expression in a page or frame under the picker's CSP (no eval, so no wait_for_function)."""
+    deadline = time.monotonic() + timeout
+    while not frame.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for: {expression}")
+        time.sleep(0.05)
 
 
 def widget_frame(page):
@@ -232,7 +244,7 @@ def test_unpublished_sticker_is_not_sent_and_the_picker_says_why(browser_page, w
     status = frame.locator("#status")
     status.wait_for(state="visible")
     assert "Unsent wave" in status.inner_text()
-    assert "not on the homeserver yet" in status.inner_text()
+    assert "isn’t published to the homeserver" in status.inner_text()
     box = status.bounding_box()
     assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 300, box  # on screen
     page.wait_for_timeout(300)
@@ -252,7 +264,7 @@ def test_picker_fits_the_popover(browser_page, widget_host, live_server, matrix,
     assert frame.evaluate("document.documentElement.dataset.theme") == theme
     # No horizontal scrolling in a 300 px popover; the search box and the first stickers show.
     assert frame.evaluate("document.documentElement.scrollWidth") <= 300
-    frame.wait_for_function("[...document.querySelectorAll('.pack img')].slice(0, 3).every(i => i.complete && i.naturalWidth > 0)")
+    wait_in(frame, "[...document.querySelectorAll('.pack img')].slice(0, 3).every(i => i.complete && i.naturalWidth > 0)")
     page.screenshot(path=str(tmp_path / f"picker-{theme}.png"))
 
 
@@ -266,3 +278,69 @@ def test_widget_page_may_be_framed_by_any_client(live_server, app):
     # Other pages stay unframeable.
     other = requests.get(live_server.url + "/healthz", timeout=10)
     assert other.headers.get("X-Frame-Options") == "DENY"
+
+
+@pytest.mark.browser
+@pytest.mark.synapse
+def test_search_and_keyboard_send_and_recent_row_survives_a_reload(browser_page, widget_host, live_server, matrix):
+    page = browser_page
+    start_host(page, widget_host, live_server, matrix)
+    wait_until_ready(page)
+    frame = page.frame_locator("#widget-frame")
+    search = frame.locator("#search")
+    # visibility {visible: true} from the client puts the cursor in the search box.
+    frame.locator("#search:focus").wait_for()
+    page.keyboard.type("PARTY")
+    shown = frame.locator("button.s:visible")
+    assert shown.count() == 1 and shown.get_attribute("title") == "Party blob"
+    page.keyboard.type("zzz")
+    assert frame.locator("#no-results").is_visible() and shown.count() == 0
+    page.keyboard.press("Escape")
+    assert search.input_value() == "" and shown.count() == 4
+    page.keyboard.type("blob")
+    page.keyboard.press("ArrowDown")
+    assert frame.locator("button.s:focus").get_attribute("title") == "Happy blob"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert frame.locator("button.s:focus").get_attribute("title") == "Party blob"
+    page.keyboard.press("Enter")
+    page.wait_for_function("hexpackHost.state.stickers.length === 1 && hexpackHost.state.stickers[0].done")
+    assert host_state(page)["stickers"][0]["data"]["name"] == "Party blob"
+    page.keyboard.press("ArrowUp")
+    assert frame.locator("#search:focus").count() == 1
+
+    # A new picker (same browser profile) starts with the sticker in its recent row.
+    page.reload()
+    start_host(page, widget_host, live_server, matrix)
+    wait_until_ready(page)
+    recent = frame.locator("#recent button.s")
+    assert recent.count() == 1
+    assert recent.get_attribute("title") == "Party blob"
+    assert frame.locator("#recent-tab").is_visible()
+
+
+@pytest.fixture
+def big_pack(app, runner, tmp_path):
+    folder = make_pack(tmp_path / "big", slug="big", name="Big", bodies=[f"Big {i}" for i in range(40)])
+    assert runner.invoke(args=["packs", "import", str(folder)]).exit_code == 0
+    return folder
+
+
+@pytest.mark.browser
+def test_offscreen_stickers_load_lazily_and_tabs_do_not_touch_history(browser_page, live_server, big_pack):
+    page = browser_page
+    page.goto(live_server.url + "/api/widgets/stickerpicker?theme=light")
+    page.wait_for_load_state("load")
+    loaded = "[...document.querySelectorAll('button.s img')].filter(i => i.getAttribute('src')).length"
+    first = page.evaluate(loaded)
+    assert 12 <= first < 40  # the first screen (and a little more) only
+    last = page.locator("button.s img").last
+    assert last.get_attribute("src") is None and last.get_attribute("data-src")
+    history = page.evaluate("history.length")
+    page.locator("a.tab").last.click()  # the Big pack's tab scrolls to it
+    page.mouse.wheel(0, 5000)
+    wait_in(page, "(() => { const i = [...document.querySelectorAll('button.s img')].pop();"
+                  " return i.complete && i.naturalWidth > 0; })()")
+    assert page.evaluate(loaded) == 40
+    assert page.evaluate("history.length") == history and page.evaluate("location.hash") == ""
+    assert page.locator("a.tab.active").count() == 1
