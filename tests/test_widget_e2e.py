@@ -344,3 +344,5 @@ def test_offscreen_stickers_load_lazily_and_tabs_do_not_touch_history(browser_pa
     assert page.evaluate(loaded) == 40
     assert page.evaluate("history.length") == history and page.evaluate("location.hash") == ""
     assert page.locator("a.tab.active").count() == 1
+    # Pack icons wait until the grid is queued, then load without any scrolling.
+    wait_in(page, "[...document.querySelectorAll('a.tab img')].every(i => i.complete && i.naturalWidth > 0)")

@@ -112,6 +112,9 @@
     const search = document.getElementById("search");
     const tabs = document.querySelector(".tabs");
     let statusTimer = null;
+    // Pack icons come after the first screen of stickers (they wait in data-src so the
+    // preload scanner queues the grid first).
+    document.querySelectorAll(".tab img[data-src]").forEach(load);
     lazyLoad(document.querySelectorAll("img[data-src]"));
     renderRecent();
     markActiveTab();
