@@ -346,3 +346,36 @@ def test_offscreen_stickers_load_lazily_and_tabs_do_not_touch_history(browser_pa
     assert page.locator("a.tab.active").count() == 1
     # Pack icons wait until the grid is queued, then load without any scrolling.
     wait_in(page, "[...document.querySelectorAll('a.tab img')].every(i => i.complete && i.naturalWidth > 0)")
+
+
+@pytest.mark.browser
+@pytest.mark.synapse
+def test_host_answers_get_openid_with_a_real_synapse_token(browser_page, widget_host, live_server, matrix):
+    """The harness's askOpenID, for the identity work: immediate and after a consent delay."""
+    page = browser_page
+    token = matrix.synapse.openid_token(matrix.chatter)
+    start_host(page, widget_host, live_server, matrix, openid={"state": "allowed", "token": token})
+    wait_until_ready(page)
+    frame = widget_frame(page)
+    reply = frame.evaluate("hexpackWidget.sendRequest('get_openid', {})")
+    assert reply["state"] == "allowed" and reply["access_token"] == token["access_token"]
+    assert reply["matrix_server_name"] == matrix.synapse.server_name
+    userinfo = requests.get(f"{matrix.synapse.base_url}/_matrix/federation/v1/openid/userinfo",
+                            params={"access_token": reply["access_token"]}, timeout=10)
+    assert userinfo.json() == {"sub": matrix.chatter.user_id}
+
+    # Element's consent dialog: {state: "request"} now, openid_credentials later.
+    page.evaluate("hexpackHost.setOpenID({state: 'request'})")
+    frame.evaluate("window.__creds = null; hexpackWidget.on('openid_credentials', (d) => { window.__creds = d; })")
+    pending = frame.evaluate("hexpackWidget.sendRequest('get_openid', {})")
+    assert pending == {"state": "request"}
+    later = matrix.synapse.openid_token(matrix.chatter)
+    page.evaluate("token => hexpackHost.resolveOpenID({state: 'allowed', token})", later)
+    wait_in(frame, "window.__creds !== null")
+    creds = frame.evaluate("window.__creds")
+    assert creds["state"] == "allowed" and creds["access_token"] == later["access_token"]
+    assert creds["original_request_id"]
+    page.wait_for_function("hexpackHost.state.toWidget.some(e => e.action === 'openid_credentials' && e.done)")
+    delivered = [e for e in host_state(page)["toWidget"] if e["action"] == "openid_credentials"]
+    assert delivered[0]["response"] == {}
+    assert [entry["mode"] for entry in host_state(page)["openid"]] == ["allowed", "request"]
