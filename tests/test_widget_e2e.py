@@ -379,3 +379,64 @@ def test_host_answers_get_openid_with_a_real_synapse_token(browser_page, widget_
     delivered = [e for e in host_state(page)["toWidget"] if e["action"] == "openid_credentials"]
     assert delivered[0]["response"] == {}
     assert [entry["mode"] for entry in host_state(page)["openid"]] == ["allowed", "request"]
+
+
+@pytest.mark.browser
+@pytest.mark.synapse
+def test_a_client_without_parent_url_is_pinned_to_its_first_request(browser_page, widget_host, live_server, matrix):
+    page = browser_page
+    url = start_host(page, widget_host, live_server, matrix, omitParentUrl=True)
+    assert "parentUrl" not in url
+    wait_until_ready(page)
+    page.evaluate("url => hexpackHost.addFrame('other-origin', url)", widget_host.other.url + "/blank.html")
+    page.frame(name="other-origin").evaluate(
+        "req => window.parent.frames[0].postMessage(req, '*')",
+        {"api": "toWidget", "widgetId": "hexpack_stickerpicker_test", "requestId": "intruder",
+         "action": "theme_change", "data": {"name": "dark"}})
+    assert page.evaluate("hexpackHost.send('supported_api_versions', {})")["ok"]
+    assert widget_frame(page).evaluate("document.documentElement.dataset.theme") == "light"
+    sticker = matrix.stickers["Happy blob"]
+    page.frame_locator("#widget-frame").locator(f'button[data-sticker-id="{sticker.id}"]').click()
+    page.wait_for_function("hexpackHost.state.stickers.length === 1 && hexpackHost.state.stickers[0].done")
+    assert host_state(page)["stickers"][0]["event"]["content"]["url"] == sticker.mxc_uri
+
+
+# Element Android loads the picker top-level in a WebView with widgetId, room_id and theme
+# (WidgetArgsBuilder.buildStickerPickerArgs: no parentUrl) and injects a bridge that hears
+# the widget's window.parent.postMessage on the widget's own window and answers through
+# event.source.postMessage(data, event.origin) (element-android's postMessage bridge script).
+ANDROID_BRIDGE = """
+window.__bridge = [];
+window.addEventListener('message', (event) => {
+  const data = event.data;
+  if (!data || data.api !== 'fromWidget' || data.response) return;
+  window.__bridge.push({ data: JSON.parse(JSON.stringify(data)), origin: event.origin });
+  const reply = JSON.parse(JSON.stringify(data));
+  reply.response = {};
+  setTimeout(() => event.source.postMessage(reply, event.origin), 50);
+});
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.synapse
+def test_element_android_webview_bridge_gets_the_sticker(browser_page, live_server, matrix):
+    page = browser_page
+    page.add_init_script(ANDROID_BRIDGE)
+    page.goto(f"{live_server.url}/api/widgets/stickerpicker?widgetId=android_widget"
+              f"&room_id={requests.utils.quote(matrix.room_id)}&theme=black")
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    sticker = matrix.stickers["Sad blob"]
+    page.locator(f'button[data-sticker-id="{sticker.id}"]').click()
+    wait_in(page, "window.__bridge.length === 1")
+    sent = page.evaluate("window.__bridge[0]")
+    assert sent["origin"] == live_server.url
+    data = sent["data"]
+    assert data["action"] == "m.sticker" and data["widgetId"] == "android_widget"
+    assert data["data"]["content"]["body"] == "Sad blob"  # what Element Android shows
+    assert data["data"]["content"]["url"] == sticker.mxc_uri
+    assert data["widgetData"] == data["data"]  # Element iOS
+    # The bridge's answer reached the widget: no error shown, and the sticker is in recents.
+    wait_in(page, "document.querySelectorAll('#recent button.s').length === 1")
+    page.wait_for_timeout(200)
+    assert page.locator("#status").inner_text() == ""

@@ -101,7 +101,8 @@ function templateParams(cfg) {
 function embedUrl(widget, cfg) {
   const parsed = new URL(widget.getCompleteUrl(templateParams(cfg)));
   parsed.searchParams.set("widgetId", widget.id);
-  parsed.searchParams.set("parentUrl", cfg.parentUrl || window.location.href.split("#", 2)[0]);
+  // omitParentUrl: a client that frames the widget without parentUrl (not Element).
+  if (!cfg.omitParentUrl) parsed.searchParams.set("parentUrl", cfg.parentUrl || window.location.href.split("#", 2)[0]);
   if (cfg.scalarToken) parsed.searchParams.set("scalar_token", cfg.scalarToken);
   return parsed.toString().replace(/%24/g, "$");
 }

@@ -4,8 +4,14 @@
   // --- Widget API transport. Registered before anything else so the client's first
   // request (sent on iframe load) is never missed.
   const params = new URLSearchParams(location.search);
-  const widgetId = params.get("widgetId");
-  const parentOrigin = originOf(params.get("parentUrl"));
+  let widgetId = params.get("widgetId");
+  // Who may talk to us: only window.parent, and only from one origin. Element Web and
+  // Desktop name it in parentUrl. Element Android (and iOS) load the picker top-level in a
+  // WebView with no parentUrl; their injected bridge talks to us on our own window and
+  // origin. Another client that frames us without parentUrl gets its origin pinned from
+  // its first request.
+  const topLevel = window.parent === window;
+  let parentOrigin = originOf(params.get("parentUrl")) || (topLevel && widgetId ? location.origin : null);
   const pending = new Map();
   const API_VERSIONS = ["0.0.1", "0.0.2", "org.matrix.msc2762", "org.matrix.msc2871", "org.matrix.msc2873"];
   const listeners = {};
@@ -13,11 +19,15 @@
   let capabilitiesAsked = false;
 
   window.addEventListener("message", (event) => {
-    if (event.source !== window.parent || !parentOrigin || event.origin !== parentOrigin) return;
+    if (event.source !== window.parent) return;
     const msg = event.data;
     if (!msg || typeof msg !== "object" || typeof msg.action !== "string" || !msg.requestId) return;
+    const request = msg.api === "toWidget" && !msg.response;
+    if (!parentOrigin && request) parentOrigin = event.origin;
+    if (event.origin !== parentOrigin) return;
+    if (!widgetId && request && typeof msg.widgetId === "string") widgetId = msg.widgetId;
     if (widgetId && msg.widgetId !== widgetId) return;
-    if (msg.api === "toWidget" && !msg.response) {
+    if (request) {
       reply(msg, handleRequest(msg));
     } else if (msg.api === "fromWidget" && msg.response && pending.has(msg.requestId)) {
       const { resolve, reject, timer } = pending.get(msg.requestId);
@@ -97,7 +107,7 @@
   }
 
   function applyTheme(name) {
-    document.documentElement.dataset.theme = /dark/i.test(name || "") ? "dark" : "light";
+    document.documentElement.dataset.theme = /dark|black/i.test(name || "") ? "dark" : "light";
   }
 
   window.hexpackWidget = { sendRequest, on, get approved() { return approved; } };
