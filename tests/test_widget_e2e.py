@@ -264,7 +264,8 @@ def test_picker_fits_the_popover(browser_page, widget_host, live_server, matrix,
     assert frame.evaluate("document.documentElement.dataset.theme") == theme
     # No horizontal scrolling in a 300 px popover; the search box and the first stickers show.
     assert frame.evaluate("document.documentElement.scrollWidth") <= 300
-    wait_in(frame, "[...document.querySelectorAll('.pack img')].slice(0, 3).every(i => i.complete && i.naturalWidth > 0)")
+    wait_in(frame, "[...document.querySelectorAll('.pack img, .tab img')].slice(0, 6)"
+                   ".every(i => i.complete && i.naturalWidth > 0)")
     page.screenshot(path=str(tmp_path / f"picker-{theme}.png"))
 
 
