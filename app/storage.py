@@ -24,7 +24,10 @@ def sha256_of(data: bytes) -> str:
 def put_blob(data: bytes, mimetype: str) -> str:
     """Add a file to the session (not committed) unless it is already stored; return its hash."""
     digest = sha256_of(data)
-    if db.session.get(Blob, digest) is None:
+    # A pending (not yet flushed) Blob is not found by session.get: two stickers with the
+    # same image in one import would otherwise insert the same primary key twice.
+    pending = any(isinstance(obj, Blob) and obj.sha256 == digest for obj in db.session.new)
+    if not pending and db.session.get(Blob, digest) is None:
         db.session.add(Blob(sha256=digest, mimetype=mimetype, size=len(data), data=data))
     return digest
 

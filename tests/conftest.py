@@ -10,6 +10,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
+from app.widget.page import clear_caches
 from tests.support.database import TestDatabase
 from tests.support.net import free_port
 from tests.support.synapse import SynapseServer
@@ -56,6 +57,7 @@ def app(app_config):
     app = create_app(app_config)
     with app.app_context():
         _empty_tables()
+        clear_caches()  # in-process picker caches keyed by pack ids, which an empty database reuses
         yield app
         db.session.remove()
         db.engine.dispose()
@@ -100,3 +102,7 @@ def live_server(app):
     server = LiveServer(app).start()
     yield server
     server.stop()
+
+
+# Browser fixtures (Playwright + Debian's Chromium) and the widget host page.
+from tests.support.browser import browser_page, chromium, widget_host  # noqa: E402,F401

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import current_app, render_template
 
-from app.widget.render import rendered_packs
+from app.widget.render import clear_cache, rendered_packs
 
 _pages: OrderedDict = OrderedDict()
 _MAX_PAGES = 64
@@ -22,8 +22,9 @@ class Page:
 
 
 def theme_name(raw: str | None) -> str:
-    """Element sends effective theme names (light, dark, light-high-contrast, custom-…)."""
-    return "dark" if raw and "dark" in raw.lower() else "light"
+    """Element sends effective theme names (light, dark, light-high-contrast, custom-…);
+    Android forks such as SchildiChat send "black"."""
+    return "dark" if raw and ("dark" in raw.lower() or "black" in raw.lower()) else "light"
 
 
 def picker_page(*, keys: list[tuple[int, int]], theme: str, cacheable: bool, **context) -> Page:
@@ -40,3 +41,13 @@ def picker_page(*, keys: list[tuple[int, int]], theme: str, cacheable: bool, **c
         while len(_pages) > _MAX_PAGES:
             _pages.popitem(last=False)
     return page
+
+
+def clear_caches() -> None:
+    """Forget every rendered page and pack section in this process.
+
+    Entries are keyed by (pack id, revision); an emptied database (the test suite does this
+    between tests) hands the same ids and revisions to different packs.
+    """
+    _pages.clear()
+    clear_cache()

@@ -78,3 +78,7 @@ def _store(key, value) -> None:
     _cache[key] = value
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
+
+
+def clear_cache() -> None:
+    _cache.clear()

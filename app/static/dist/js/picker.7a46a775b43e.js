@@ -4,19 +4,30 @@
   // --- Widget API transport. Registered before anything else so the client's first
   // request (sent on iframe load) is never missed.
   const params = new URLSearchParams(location.search);
-  const widgetId = params.get("widgetId");
-  const parentOrigin = originOf(params.get("parentUrl"));
+  let widgetId = params.get("widgetId");
+  // Who may talk to us: only window.parent, and only from one origin. Element Web and
+  // Desktop name it in parentUrl. Element Android (and iOS) load the picker top-level in a
+  // WebView with no parentUrl; their injected bridge talks to us on our own window and
+  // origin. Another client that frames us without parentUrl gets its origin pinned from
+  // its first request.
+  const topLevel = window.parent === window;
+  let parentOrigin = originOf(params.get("parentUrl")) || (topLevel && widgetId ? location.origin : null);
   const pending = new Map();
   const API_VERSIONS = ["0.0.1", "0.0.2", "org.matrix.msc2762", "org.matrix.msc2871", "org.matrix.msc2873"];
   const listeners = {};
   let approved = [];
+  let capabilitiesAsked = false;
 
   window.addEventListener("message", (event) => {
-    if (event.source !== window.parent || !parentOrigin || event.origin !== parentOrigin) return;
+    if (event.source !== window.parent) return;
     const msg = event.data;
     if (!msg || typeof msg !== "object" || typeof msg.action !== "string" || !msg.requestId) return;
+    const request = msg.api === "toWidget" && !msg.response;
+    if (!parentOrigin && request) parentOrigin = event.origin;
+    if (event.origin !== parentOrigin) return;
+    if (!widgetId && request && typeof msg.widgetId === "string") widgetId = msg.widgetId;
     if (widgetId && msg.widgetId !== widgetId) return;
-    if (msg.api === "toWidget" && !msg.response) {
+    if (request) {
       reply(msg, handleRequest(msg));
     } else if (msg.api === "fromWidget" && msg.response && pending.has(msg.requestId)) {
       const { resolve, reject, timer } = pending.get(msg.requestId);
@@ -46,6 +57,9 @@
     const data = msg.data || {};
     switch (msg.action) {
       case "capabilities":
+        // Asked once per load; a second request would be a renegotiation we do not offer.
+        if (capabilitiesAsked) return { error: { message: "Capabilities were already negotiated" } };
+        capabilitiesAsked = true;
         return { capabilities: ["m.sticker"] };
       case "notify_capabilities":
         approved = Array.isArray(data.approved) ? data.approved : [];
@@ -93,7 +107,7 @@
   }
 
   function applyTheme(name) {
-    document.documentElement.dataset.theme = /dark/i.test(name || "") ? "dark" : "light";
+    document.documentElement.dataset.theme = /dark|black/i.test(name || "") ? "dark" : "light";
   }
 
   window.hexpackWidget = { sendRequest, on, get approved() { return approved; } };
@@ -106,8 +120,14 @@
     const main = document.getElementById("packs");
     const status = document.getElementById("status");
     const search = document.getElementById("search");
+    const tabs = document.querySelector(".tabs");
+    let statusTimer = null;
+    // Pack icons come after the first screen of stickers (they wait in data-src so the
+    // preload scanner queues the grid first).
+    document.querySelectorAll(".tab img[data-src]").forEach(load);
     lazyLoad(document.querySelectorAll("img[data-src]"));
     renderRecent();
+    markActiveTab();
 
     main.addEventListener("click", (event) => {
       const button = event.target.closest("button.s");
@@ -115,10 +135,44 @@
     });
     main.addEventListener("keydown", onGridKey);
     search.addEventListener("input", () => filter(search.value));
+    search.addEventListener("keydown", onSearchKey);
+    status.addEventListener("click", () => say(""));
+    tabs.addEventListener("click", (event) => {
+      // Scroll without touching location.hash: a fragment change would add an entry to the
+      // client's history, and the Back button would scroll us instead of leaving the room.
+      const tab = event.target.closest("a.tab");
+      const target = tab && document.getElementById(tab.getAttribute("href").slice(1));
+      if (!target) return;
+      event.preventDefault();
+      target.scrollIntoView({ block: "start" });
+    });
+    let ticking = false;
+    window.addEventListener("scroll", () => {
+      if (ticking) return;
+      ticking = true;
+      requestAnimationFrame(() => { ticking = false; markActiveTab(); });
+    }, { passive: true });
     on("visibility", (visible) => { if (visible) search.focus({ preventScroll: true }); });
 
     function say(text) {
+      clearTimeout(statusTimer);
       status.textContent = text;
+      if (text) statusTimer = setTimeout(() => { status.textContent = ""; }, 8000);
+    }
+
+    function markActiveTab() {
+      const top = document.querySelector(".bar").offsetHeight + 8;
+      let current = null;
+      document.querySelectorAll(".pack:not([hidden])").forEach((section) => {
+        if (section.getBoundingClientRect().top <= top || !current) current = section;
+      });
+      tabs.querySelectorAll(".tab").forEach((tab) => {
+        const active = !!current && tab.getAttribute("href") === "#" + current.id;
+        tab.classList.toggle("active", active);
+        if (active && (tab.offsetLeft < tabs.scrollLeft || tab.offsetLeft + tab.offsetWidth > tabs.scrollLeft + tabs.clientWidth)) {
+          tabs.scrollLeft = tab.offsetLeft - (tabs.clientWidth - tab.offsetWidth) / 2;
+        }
+      });
     }
 
     function sendSticker(button) {
@@ -126,7 +180,7 @@
       const body = img.alt;
       const mxc = button.dataset.mxc;
       if (!mxc) {
-        say("“" + body + "” is not on the homeserver yet: the operator has to run “flask packs publish”.");
+        say("Can’t send “" + body + "” yet: it isn’t published to the homeserver.");
         return;
       }
       const [w, h, mimetype, size] = button.dataset.info.split(",");
@@ -173,7 +227,8 @@
         if (img.dataset.src) { img.src = img.dataset.src; img.removeAttribute("data-src"); }
         return copy;
       }));
-      section.hidden = buttons.length === 0;
+      // While a search is active the recent row stays hidden (its stickers show in their packs).
+      section.hidden = buttons.length === 0 || search.value.trim() !== "";
       document.getElementById("recent-tab").hidden = buttons.length === 0;
     }
 
@@ -183,7 +238,7 @@
       document.querySelectorAll(".pack").forEach((section) => {
         let any = false;
         section.querySelectorAll("button.s").forEach((button) => {
-          const hay = (button.title + " " + (button.dataset.k || "")).toLowerCase();
+          const hay = (button.firstElementChild.alt + " " + (button.dataset.k || "")).toLowerCase();
           const match = terms.every((term) => hay.includes(term));
           button.hidden = !match;
           any = any || match;
@@ -193,17 +248,55 @@
       });
       document.getElementById("no-results").hidden = shown > 0;
       if (terms.length === 0) renderRecent();
+      markActiveTab();
+    }
+
+    function visibleButtons() {
+      return [...document.querySelectorAll("button.s")].filter((b) => b.offsetParent);
+    }
+
+    function onSearchKey(event) {
+      if (event.key === "ArrowDown" || (event.key === "Enter" && search.value.trim())) {
+        // Enter or Down moves into the results; Enter on a sticker then sends it.
+        const first = visibleButtons()[0];
+        if (first) { first.focus(); event.preventDefault(); }
+      } else if (event.key === "Escape" && search.value) {
+        search.value = "";
+        filter("");
+        event.preventDefault();
+      }
     }
 
     function onGridKey(event) {
-      const keys = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: "down", ArrowUp: "up" };
+      const keys = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 1, ArrowUp: -1, Home: 0, End: 0 };
       if (!(event.key in keys) || !event.target.matches("button.s")) return;
-      const buttons = [...document.querySelectorAll("button.s")].filter((b) => b.offsetParent);
+      const buttons = visibleButtons();
       const index = buttons.indexOf(event.target);
-      const perRow = Math.max(1, Math.round(event.target.parentElement.clientWidth / event.target.offsetWidth));
-      const step = keys[event.key] === "down" ? perRow : keys[event.key] === "up" ? -perRow : keys[event.key];
-      const next = buttons[Math.min(buttons.length - 1, Math.max(0, index + step))];
-      if (next) { next.focus(); event.preventDefault(); }
+      let next;
+      if (event.key === "Home") next = buttons[0];
+      else if (event.key === "End") next = buttons[buttons.length - 1];
+      else if (event.key === "ArrowLeft" || event.key === "ArrowRight") next = buttons[index + keys[event.key]];
+      else next = rowNeighbour(buttons, event.target, keys[event.key]);
+      if (!next && event.key === "ArrowUp") next = search;  // from the top row back to the search box
+      if (next) { next.focus(); if (next !== search) next.scrollIntoView({ block: "nearest" }); event.preventDefault(); }
+    }
+
+    // The sticker in the next row up or down (packs may end in a short row) nearest in x.
+    function rowNeighbour(buttons, from, direction) {
+      const here = from.getBoundingClientRect();
+      const x = here.left + here.width / 2;
+      let best = null, bestRow = null, bestDx = Infinity;
+      buttons.forEach((b) => {
+        const r = b.getBoundingClientRect();
+        const dy = (r.top - here.top) * direction;
+        if (dy < 1) return;
+        if (bestRow === null || dy < bestRow - 1) { bestRow = dy; best = null; bestDx = Infinity; }
+        if (Math.abs(dy - bestRow) < 1) {
+          const dx = Math.abs(r.left + r.width / 2 - x);
+          if (dx < bestDx) { best = b; bestDx = dx; }
+        }
+      });
+      return best;
     }
   }
 
