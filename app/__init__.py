@@ -39,11 +39,12 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
-    from app.extensions import csrf, db, migrate
+    from app.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -53,6 +54,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (health_bp, media_bp, widget_bp):
         app.register_blueprint(blueprint)
+    from app.integrations.views import bp as integrations_bp
+
+    app.register_blueprint(integrations_bp)
 
 
 def _wrap_middleware(app: Flask) -> None:
