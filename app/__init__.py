@@ -55,8 +55,10 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (health_bp, media_bp, widget_bp):
         app.register_blueprint(blueprint)
     from app.integrations.views import bp as integrations_bp
+    from app.library.views import bp as library_bp
 
     app.register_blueprint(integrations_bp)
+    app.register_blueprint(library_bp)
 
 
 def _wrap_middleware(app: Flask) -> None:
