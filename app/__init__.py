@@ -56,9 +56,11 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     from app.integrations.views import bp as integrations_bp
     from app.library.views import bp as library_bp
+    from app.manager.views import bp as manager_bp
 
     app.register_blueprint(integrations_bp)
     app.register_blueprint(library_bp)
+    app.register_blueprint(manager_bp)
 
 
 def _wrap_middleware(app: Flask) -> None:
