@@ -12,6 +12,7 @@ ENV_SETTINGS = {
     "MATRIX_ACCESS_TOKEN": str,  # access token used to upload stickers to that homeserver
     "MATRIX_SERVER_URLS": str,  # server_name=base_url,... overrides for OpenID validation
     "WIDGET_FRAME_ANCESTORS": str,  # CSP frame-ancestors of the widget pages
+    "ELEMENT_ORIGINS": str,  # space-separated Element origins; lets the IM UI talk to Element in Firefox
     "STRIPE_SECRET_KEY": str,  # sk_test_... / sk_live_...; without it paid packs are not for sale
     "STRIPE_WEBHOOK_SECRET": str,  # whsec_...; comma-separated to roll secrets
     "STRIPE_API_BASE": str,  # Stripe API base URL (tests and local development only)
@@ -54,6 +55,7 @@ def load_config(app, test_config=None) -> None:
         MATRIX_ACCESS_TOKEN="",
         MATRIX_SERVER_URLS="",
         WIDGET_FRAME_ANCESTORS="*",
+        ELEMENT_ORIGINS="",
         STRIPE_SECRET_KEY="",
         STRIPE_WEBHOOK_SECRET="",
         STRIPE_API_BASE="",

@@ -56,6 +56,7 @@ def test_manager_page_for_the_user(client, alice):
     assert 'data-picker-url="http://127.0.0.1/api/widgets/stickerpicker?theme=$theme"' in html
     assert 'data-integ-id="old-picker"' in html and 'data-screen="type_m.stickerpicker"' in html
     assert 'data-theme="dark"' in html
+    assert 'data-client-origins=""' in html
     assert "accept-terms" not in html
     assert "/static/js/manager." in html
     # Element frames it (no sandbox); the token in the URL makes it private.
@@ -63,6 +64,13 @@ def test_manager_page_for_the_user(client, alice):
     assert "frame-ancestors *" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "private, no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_manager_lists_the_configured_element_origins(app, client, alice):
+    _user, token = alice
+    app.config["ELEMENT_ORIGINS"] = "https://app.element.io, https://chat.example.org  vector://vector"
+    html = client.get(f"/manager?scalar_token={quote(token)}").data.decode()
+    assert 'data-client-origins="https://app.element.io https://chat.example.org vector://vector"' in html
 
 
 def test_manager_offers_the_terms_when_not_accepted_and_notes_a_removed_picker(client, alice):
@@ -86,8 +94,8 @@ def test_terms_document_is_not_frameable(client):
 # them only from the integration manager's origin and only without an "api" field; get_widgets
 # answers the user's m.widgets entries; set_widget validates field types and writes (or with
 # url null deletes) the entry WidgetUtils.setUserWidget writes; replies are a clone plus
-# "response", posted back to event.origin.
-SCALAR_HOST = """<!doctype html><meta charset="utf-8"><body><script>
+# "response", posted back to event.origin. Like Element Web, the page sends no referrer.
+SCALAR_HOST = """<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer"><body><script>
 const host = {messages: [], widgets: {}, closed: false, managerOrigin: null};
 window.scalarHost = host;
 window.addEventListener("message", (event) => {

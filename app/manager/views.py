@@ -21,7 +21,8 @@ def index():
     public_url = current_app.config["PUBLIC_URL"].rstrip("/")
     theme = request.args.get("theme", "")
     context = {"theme": "dark" if "dark" in theme else ("light" if "light" in theme else ""),
-               "screen": request.args.get("screen", ""), "integ_id": request.args.get("integ_id", "")}
+               "screen": request.args.get("screen", ""), "integ_id": request.args.get("integ_id", ""),
+               "client_origins": " ".join(current_app.config["ELEMENT_ORIGINS"].replace(",", " ").split())}
     user = request_user()
     if user is None:
         response = make_response(render_template("manager/signed_out.html", **context), 401)

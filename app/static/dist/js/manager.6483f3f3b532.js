@@ -8,7 +8,11 @@
   if (!root) return;
   const params = new URLSearchParams(location.search);
   const token = params.get("scalar_token");
-  const parentOrigin = findParentOrigin();
+  // Where Element is. Element Web sets <meta name="referrer" content="no-referrer"> and Firefox has
+  // no location.ancestorOrigins, so there the operator's ELEMENT_ORIGINS list is the fallback:
+  // a message posted to each listed origin reaches only the one that really framed us.
+  const candidates = parentOrigins();
+  let parentOrigin = candidates.length === 1 ? candidates[0] : null;
   const framed = window.parent !== window;
   const pending = new Map();
   let counter = 0;
@@ -26,11 +30,13 @@
 
   // The origin of the page that framed us (Element), never "*": an explicit parent_url, else
   // what the browser tells us (ancestorOrigins in Chromium/WebKit, else the referrer).
-  function findParentOrigin() {
+  function parentOrigins() {
     const explicit = originOf(params.get("parent_url"));
-    if (explicit) return explicit;
-    if (location.ancestorOrigins && location.ancestorOrigins.length) return location.ancestorOrigins[0];
-    return originOf(document.referrer);
+    if (explicit) return [explicit];
+    if (location.ancestorOrigins && location.ancestorOrigins.length) return [location.ancestorOrigins[0]];
+    const referrer = originOf(document.referrer);
+    if (referrer) return [referrer];
+    return (root.dataset.clientOrigins || "").split(" ").filter(Boolean);
   }
 
   function notice(text) {
@@ -38,9 +44,11 @@
   }
 
   window.addEventListener("message", (event) => {
-    if (!framed || event.source !== window.parent || event.origin !== parentOrigin) return;
+    if (!framed || event.source !== window.parent) return;
+    if (parentOrigin ? event.origin !== parentOrigin : !candidates.includes(event.origin)) return;
     const msg = event.data;
     if (!msg || typeof msg !== "object" || msg.api || !pending.has(msg.request_id) || !("response" in msg)) return;
+    parentOrigin = event.origin; // Element answered: talk to that origin only from now on
     const { resolve, reject, timer } = pending.get(msg.request_id);
     pending.delete(msg.request_id);
     clearTimeout(timer);
@@ -49,7 +57,11 @@
   });
 
   function scalar(action, fields) {
-    if (!framed || !parentOrigin) return Promise.reject(new Error("this page was not opened by a Matrix client"));
+    if (!framed) return Promise.reject(new Error("this page was not opened by a Matrix client"));
+    if (!candidates.length) {
+      return Promise.reject(new Error("your browser did not say which site opened this page; the operator can " +
+                                      "list it in ELEMENT_ORIGINS"));
+    }
     const requestId = "hexpack-" + Date.now() + "-" + ++counter;
     return new Promise((resolve, reject) => {
       // Element waits up to 20 s for the account data echo before answering set_widget.
@@ -58,7 +70,12 @@
         reject(new Error("your Matrix client did not answer"));
       }, 25000);
       pending.set(requestId, { resolve, reject, timer });
-      window.parent.postMessage(Object.assign({ action, request_id: requestId }, fields), parentOrigin);
+      const message = Object.assign({ action, request_id: requestId }, fields);
+      (parentOrigin ? [parentOrigin] : candidates).forEach((origin) => {
+        try {
+          window.parent.postMessage(message, origin);
+        } catch (e) { /* not a valid origin (a typo in ELEMENT_ORIGINS): skip it */ }
+      });
     });
   }
 
