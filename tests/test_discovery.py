@@ -234,7 +234,7 @@ def test_well_known_over_tls_with_redirects_and_host_header(ca):
         return json_answer(200, {"m.server": "matrix.hs.test:443"})
 
     with ScriptedServer(route, tls=ca.server_context("hs.test")) as server:
-        resolver = Resolver(fetcher=loopback_fetcher(ca), srv=lambda name: [], well_known_port=server.port)
+        resolver = Resolver(fetcher=loopback_fetcher(ca), srv=lambda name, lifetime: [], well_known_port=server.port)
         assert resolver.resolve("hs.test") == Destination(
             host="matrix.hs.test", port=443, host_header="matrix.hs.test:443", tls_name="matrix.hs.test")
         assert [path for path, _ in server.requests] == ["/.well-known/matrix/server", "/moved"]
@@ -250,6 +250,30 @@ def test_well_known_redirect_to_a_private_address_is_not_followed(ca):
     with ScriptedServer(route, tls=ca.server_context("hs.test")) as server:
         fetcher = Fetcher(addresses=lambda host, port: [host if host[0].isdigit() else "127.0.0.1"],
                           is_blocked=lambda address: address != "127.0.0.1", ssl_context=ca.client_context())
-        resolver = Resolver(fetcher=fetcher, srv=lambda name: [], well_known_port=server.port)
+        resolver = Resolver(fetcher=fetcher, srv=lambda name, lifetime: [], well_known_port=server.port)
         assert resolver.well_known("hs.test") is None
         assert len(server.requests) == 1
+
+
+def test_discovery_keeps_to_one_overall_deadline():
+    asked = []
+    with SilentServer() as silent:  # the well-known host accepts and never answers
+        fetcher = Fetcher(addresses=lambda host, port: ["127.0.0.1"], is_blocked=lambda address: False, timeout=5.0)
+        resolver = Resolver(fetcher=fetcher, srv=lambda name, lifetime: asked.append(lifetime) or [],
+                            well_known_port=silent.port)
+        started = time.monotonic()
+        destination = resolver.resolve("hang.example", deadline=started + 1.0)
+        elapsed = time.monotonic() - started
+    assert destination.port == 8448 and destination.host == "hang.example"
+    assert elapsed < 1.8
+    assert all(lifetime <= 1.0 for lifetime in asked)
+
+
+def test_localhost_names_are_refused_before_any_lookup():
+    def no_lookup(*args):
+        raise AssertionError("looked up")
+
+    resolver = Resolver(fetcher=Fetcher(addresses=no_lookup), srv=no_lookup)
+    for name in ("localhost", "matrix.localhost", "localhost:8448"):
+        with pytest.raises(BlockedDestination):
+            resolver.resolve(name)

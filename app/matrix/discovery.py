@@ -17,7 +17,7 @@ from collections import OrderedDict
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
-from app.exceptions import AppError, InvalidInput
+from app.exceptions import AppError, BlockedDestination, InvalidInput
 from app.matrix import netguard
 from app.matrix.fedhttp import Destination, Fetcher
 
@@ -32,6 +32,7 @@ _IPV4_SHAPE = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){3}$")
 
 SrvRecord = tuple[int, int, int, str]  # priority, weight, port, target
 SrvLookup = Callable[[str], list[SrvRecord]]
+DnsSrv = Callable[[str, float], list[SrvRecord]]  # (name, seconds allowed) -> records
 WellKnownLookup = Callable[[str], "tuple[str, int | None] | None"]
 
 
@@ -115,13 +116,13 @@ def resolve(server_name: str, *, well_known: WellKnownLookup, srv: SrvLookup) ->
                                                       tls_name=host)
 
 
-def dns_srv(name: str) -> list[SrvRecord]:
+def dns_srv(name: str, lifetime: float = DNS_TIMEOUT) -> list[SrvRecord]:
     """SRV records through the system's DNS servers; [] when there are none or DNS fails."""
     import dns.exception
     import dns.resolver
 
     try:
-        answer = dns.resolver.resolve(name, "SRV", lifetime=DNS_TIMEOUT)
+        answer = dns.resolver.resolve(name, "SRV", lifetime=lifetime)
     except dns.exception.DNSException:
         return []
     return [(r.priority, r.weight, r.port, r.target.to_text(omit_final_dot=True)) for r in answer]
@@ -157,27 +158,37 @@ class TTLCache:
 class Resolver:
     """Discovery with real lookups (well-known over guarded HTTPS, SRV over DNS), cached."""
 
-    def __init__(self, *, fetcher: Fetcher | None = None, srv: SrvLookup = dns_srv, well_known_port: int = 443):
+    def __init__(self, *, fetcher: Fetcher | None = None, srv: DnsSrv = dns_srv, well_known_port: int = 443):
         self.fetcher = fetcher or Fetcher()
         self.srv = srv
         self.well_known_port = well_known_port  # 443 by the spec; tests serve it elsewhere
         self._well_known = TTLCache()
 
-    def resolve(self, server_name: str) -> Destination:
-        return resolve(server_name, well_known=self.well_known, srv=self.srv)
+    def resolve(self, server_name: str, *, deadline: float | None = None) -> Destination:
+        """Discovery for `server_name`, all lookups finished by `deadline` (time.monotonic())."""
+        deadline = deadline or time.monotonic() + 2 * DNS_TIMEOUT + self.fetcher.timeout
+        host, _port = parse_server_name(server_name)
+        if host == "localhost" or host.endswith(".localhost"):  # RFC 6761: always loopback
+            raise BlockedDestination(f"Refusing to contact {host}: it is a loopback name.")
 
-    def well_known(self, host: str) -> tuple[str, int | None] | None:
+        def srv(name: str) -> list[SrvRecord]:
+            remaining = deadline - time.monotonic()
+            return self.srv(name, min(DNS_TIMEOUT, remaining)) if remaining > 0.1 else []
+
+        return resolve(server_name, well_known=lambda h: self.well_known(h, deadline=deadline), srv=srv)
+
+    def well_known(self, host: str, *, deadline: float | None = None) -> tuple[str, int | None] | None:
         cached = self._well_known.get(host)
         if cached is not None:
             return cached[1]
         try:
-            result = self._fetch_well_known(host)
+            result = self._fetch_well_known(host, deadline)
         except AppError:
             result = None  # unreachable, refused or blocked: no delegation (the target is vetted too)
         self._well_known.put(host, result, CACHE_SECONDS)
         return result
 
-    def _fetch_well_known(self, host: str) -> tuple[str, int | None] | None:
+    def _fetch_well_known(self, host: str, deadline: float | None) -> tuple[str, int | None] | None:
         port = "" if self.well_known_port == 443 else f":{self.well_known_port}"
         url = f"https://{host}{port}/.well-known/matrix/server"
         for _hop in range(WELL_KNOWN_MAX_REDIRECTS + 1):
@@ -188,8 +199,8 @@ class Resolver:
             port = parts.port or 443
             destination = Destination(host=parts.hostname, port=port, tls_name=parts.hostname,
                                       host_header=name + (f":{parts.port}" if parts.port else ""))
-            response = self.fetcher.get(destination, (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
-                                        max_bytes=WELL_KNOWN_MAX_BYTES)
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            response = self.fetcher.get(destination, path, max_bytes=WELL_KNOWN_MAX_BYTES, deadline=deadline)
             if response.status in (301, 302, 303, 307, 308) and response.headers.get("location"):
                 url = urljoin(url, response.headers["location"])
                 continue  # each hop is vetted again by the fetcher

@@ -89,9 +89,16 @@ class Fetcher:
             )
         return found
 
-    def get(self, destination: Destination, path: str, *, max_bytes: int | None = None) -> Response:
-        """GET `path` (with query) from `destination`; raise a domain error on any failure."""
-        deadline = time.monotonic() + self.timeout
+    def get(self, destination: Destination, path: str, *, max_bytes: int | None = None,
+            deadline: float | None = None) -> Response:
+        """GET `path` (with query) from `destination`; raise a domain error on any failure.
+
+        The request ends after `self.timeout` seconds or at `deadline` (time.monotonic()),
+        whichever comes first.
+        """
+        deadline = min(time.monotonic() + self.timeout, deadline or float("inf"))
+        if deadline - time.monotonic() <= 0.05:
+            raise HomeserverTimeout(f"The homeserver {destination.host_header} did not answer in time.")
         limit = max_bytes or self.max_bytes
         if destination.trusted:
             addresses = [destination.host]  # operator-configured: no vetting

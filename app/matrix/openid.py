@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 USERINFO_PATH = "/_matrix/federation/v1/openid/userinfo"
 USERINFO_MAX_BYTES = 8 * 1024
+VERIFY_BUDGET = 10.0  # seconds for discovery and the userinfo call together (gunicorn's timeout is 20)
 POSITIVE_CACHE_SECONDS = 300
 _TOKEN_RE = re.compile(r"^[\x21-\x7e]{1,2048}$")
 # Historical user IDs allow any printable ASCII but ':' in the localpart.
@@ -113,11 +115,13 @@ def verify(data: Any, *, server_urls: str = "", resolver: Resolver | None = None
     cached = _verified.get(cache_key)
     if cached is not None:
         return cached[1]
+    deadline = time.monotonic() + VERIFY_BUDGET
     override = parse_server_urls(server_urls).get(token.matrix_server_name)
     resolver = resolver or _resolver
-    destination = override or resolver.resolve(token.matrix_server_name)
+    destination = override or resolver.resolve(token.matrix_server_name, deadline=deadline)
     query = urlencode({"access_token": token.access_token})
-    response = resolver.fetcher.get(destination, f"{USERINFO_PATH}?{query}", max_bytes=USERINFO_MAX_BYTES)
+    response = resolver.fetcher.get(destination, f"{USERINFO_PATH}?{query}", max_bytes=USERINFO_MAX_BYTES,
+                                    deadline=deadline)
     user_id = _user_from_userinfo(response.status, response.body, token.matrix_server_name)
     _verified.put(cache_key, user_id, min(POSITIVE_CACHE_SECONDS, token.expires_in or POSITIVE_CACHE_SECONDS))
     return user_id
