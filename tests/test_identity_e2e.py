@@ -92,6 +92,10 @@ def test_openid_allowed_shows_the_users_own_packs(browser_page, widget_host, liv
     frame_has(browser_page, "#pack-gold")
     assert sections(browser_page) == ["pack-blobs", "pack-gold"]
     assert [entry["mode"] for entry in host_state(browser_page)["openid"]] == ["allowed"]
+    # The swapped-in tabs show their pack icons (whether the page deferred them or not).
+    frame = browser_page.frame_locator("#widget-frame")
+    assert frame.locator('nav.tabs a[href="#pack-gold"] img').get_attribute("src")
+    assert frame.locator("nav.tabs img[data-src]").count() == 0
 
 
 def test_openid_after_the_users_consent(browser_page, widget_host, live_server, synapse, chatter):

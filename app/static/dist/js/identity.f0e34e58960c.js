@@ -125,6 +125,7 @@
     nav.replaceChildren(...[...newNav.children].map((node) => document.importNode(node, true)));
     const freshRecentTab = document.getElementById("recent-tab");
     if (freshRecentTab) freshRecentTab.hidden = recentHidden;
+    nav.querySelectorAll("img[data-src]").forEach(load); // pack icons, if the page defers them
     addManageButton();
 
     const recent = document.getElementById("recent");
@@ -148,8 +149,12 @@
     return result;
   }
 
+  function load(img) {
+    img.src = img.dataset.src;
+    img.removeAttribute("data-src");
+  }
+
   function lazyLoad(images) {
-    const load = (img) => { img.src = img.dataset.src; img.removeAttribute("data-src"); };
     if (!("IntersectionObserver" in window)) return images.forEach(load);
     const observer = new IntersectionObserver((entries) => {
       entries.forEach((entry) => {
