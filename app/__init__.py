@@ -39,11 +39,12 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
-    from app.extensions import csrf, db, migrate
+    from app.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -58,6 +59,13 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(payments_bp)
     app.register_blueprint(store_bp)
+    from app.integrations.views import bp as integrations_bp
+    from app.library.views import bp as library_bp
+    from app.manager.views import bp as manager_bp
+
+    app.register_blueprint(integrations_bp)
+    app.register_blueprint(library_bp)
+    app.register_blueprint(manager_bp)
 
 
 def _wrap_middleware(app: Flask) -> None:

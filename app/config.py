@@ -12,11 +12,13 @@ ENV_SETTINGS = {
     "MATRIX_ACCESS_TOKEN": str,  # access token used to upload stickers to that homeserver
     "MATRIX_SERVER_URLS": str,  # server_name=base_url,... overrides for OpenID validation
     "WIDGET_FRAME_ANCESTORS": str,  # CSP frame-ancestors of the widget pages
+    "ELEMENT_ORIGINS": str,  # space-separated Element origins; lets the IM UI talk to Element in Firefox
     "STRIPE_SECRET_KEY": str,  # sk_test_... / sk_live_...; without it paid packs are not for sale
     "STRIPE_WEBHOOK_SECRET": str,  # whsec_...; comma-separated to roll secrets
     "STRIPE_API_BASE": str,  # Stripe API base URL (tests and local development only)
     "STRIPE_ALLOW_PROMOTION_CODES": bool,  # show the promotion-code field in Checkout
     "RATELIMIT_STORAGE_URI": str,  # e.g. redis://127.0.0.1:6379/0; memory:// by default
+    "RATELIMIT_OPENID": str,  # OpenID token exchanges (IM register, widget session) per client IP
     "PROXY_FIX_HOPS": int,  # number of trusted proxies in front of the app (Heroku: 1)
     "MAX_IMAGE_BYTES": int,  # largest sticker file accepted on import
     "MAX_IMAGE_PIXELS": int,  # largest width*height per frame accepted on import
@@ -53,11 +55,14 @@ def load_config(app, test_config=None) -> None:
         MATRIX_ACCESS_TOKEN="",
         MATRIX_SERVER_URLS="",
         WIDGET_FRAME_ANCESTORS="*",
+        ELEMENT_ORIGINS="",
         STRIPE_SECRET_KEY="",
         STRIPE_WEBHOOK_SECRET="",
         STRIPE_API_BASE="",
         STRIPE_ALLOW_PROMOTION_CODES=False,
         RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_OPENID="20 per minute; 200 per hour",
         PROXY_FIX_HOPS=0,
         MAX_IMAGE_BYTES=5 * 1024 * 1024,
         MAX_IMAGE_PIXELS=2048 * 2048,

@@ -15,7 +15,7 @@ _ERRCODES = {401: "M_UNAUTHORIZED", 403: "M_FORBIDDEN", 404: "M_NOT_FOUND",
 
 def wants_json() -> bool:
     path = request.path
-    if path.startswith(("/api/", "/_matrix/", "/stripe/")) and not path.startswith("/api/widgets/"):
+    if path.startswith(("/api/", "/_matrix/", "/stripe/")) and not path.startswith("/api/widgets/stickerpicker"):
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

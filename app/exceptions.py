@@ -66,3 +66,28 @@ class NotForSale(AppError):
 
     status = 409
     errcode = "ORG.HEXPACK.NOT_FOR_SALE"
+
+
+class TermsNotSigned(AppError):
+    """The user has not accepted the current terms (MSC2140); Element then shows them."""
+
+    status = 403
+    errcode = "M_TERMS_NOT_SIGNED"
+
+
+class InvalidOpenIdToken(AppError):
+    """The user's homeserver did not vouch for this OpenID token (unknown, expired, forged)."""
+
+    status = 401
+    errcode = "M_UNAUTHORIZED"
+
+
+class BlockedDestination(AppError):
+    """A homeserver name that leads to a private, loopback or link-local address (SSRF guard)."""
+
+    status = 403
+    errcode = "M_FORBIDDEN"
+
+
+class HomeserverTimeout(UpstreamError):
+    status = 504

@@ -1,4 +1,6 @@
 """Flask extensions, created unbound and initialised by the app factory."""
+from flask import request
+from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -22,3 +24,12 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
+
+
+def _client_address() -> str:
+    # Behind a proxy, ProxyFix (PROXY_FIX_HOPS) has already put the client's address here.
+    return request.remote_addr or "127.0.0.1"
+
+
+# Storage from RATELIMIT_STORAGE_URI (Redis across instances; memory:// in development and tests).
+limiter = Limiter(key_func=_client_address)

@@ -1,7 +1,8 @@
 """Response security headers: widget pages may be framed, every other page may not."""
 from flask import current_app, request
 
-FRAMEABLE_PREFIX = "/api/widgets/stickerpicker"
+# The picker (in Element's sticker popover) and the integration manager UI (in Element's dialog).
+FRAMEABLE_PREFIX = ("/api/widgets/stickerpicker", "/manager")
 
 
 def register_security_headers(app) -> None:

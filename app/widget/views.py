@@ -1,6 +1,7 @@
 """The sticker picker widget, under /api so Element appends scalar_token to its URL."""
 from flask import Blueprint, Response, request
 
+from app.library.picker import personal_picker_page, request_user
 from app.packs.catalogue import published_free_pack_keys
 from app.widget.page import picker_page, theme_name
 
@@ -10,6 +11,9 @@ bp = Blueprint("widget", __name__, url_prefix="/api/widgets")
 @bp.get("/stickerpicker")
 def stickerpicker():
     theme = theme_name(request.args.get("theme") or request.args.get("org.matrix.msc2873.client_theme"))
+    user = request_user()  # scalar_token in the URL, or the widget's Bearer token
+    if user is not None:
+        return _page_response(personal_picker_page(user=user, theme=theme), private=True)
     page = picker_page(keys=published_free_pack_keys(), theme=theme, cacheable=True)
     return _page_response(page, private=False)
 
@@ -23,7 +27,7 @@ def _page_response(page, *, private: bool) -> Response:
     else:
         response = Response(page.body, mimetype="text/html")
     response.set_etag(page.etag)
-    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Vary"] = "Accept-Encoding, Authorization"
     # Revalidate on every open (cheap 304) so a new pack shows up at once.
     response.headers["Cache-Control"] = ("private" if private else "public") + ", no-cache"
     return response

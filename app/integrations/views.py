@@ -1,0 +1,131 @@
+"""The integration manager API Element calls: /_matrix/integrations/v1 and the legacy Scalar /api paths.
+
+Trust boundary: our bearer token (Authorization: Bearer, ?access_token= or ?scalar_token=),
+obtained with a Matrix OpenID token; no cookies, hence CSRF-exempt. Element calls these with
+fetch() from its own origin, so every answer, errors included, carries CORS headers.
+"""
+from functools import wraps
+from urllib.parse import unquote
+
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
+
+from app.auth.request import require_user, token_from_request
+from app.auth.tokens import revoke_token
+from app.exceptions import InvalidInput
+from app.extensions import csrf, limiter
+from app.integrations import services, terms
+
+bp = Blueprint("integrations", __name__)
+csrf.exempt(bp)
+
+IM = "/_matrix/integrations/v1"
+LEGACY_API_VERSION = "1.1"  # Element's imApiVersion
+CORS_PATHS = (IM + "/", "/api/register", "/api/account", "/api/widgets/set_assets_state",
+              "/api/widgets/title_lookup")
+
+openid_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_OPENID"], scope="openid",
+                                    methods=["POST"])
+
+
+def terms_signed(view):
+    """After require_user: 403 M_TERMS_NOT_SIGNED until the current terms are accepted (MSC2140)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        services.check_terms(user=g.user)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def json_body() -> dict:
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("The request body must be a JSON object.", errcode="M_NOT_JSON")
+    return body
+
+
+@bp.after_app_request
+def add_cors_headers(response):
+    if request.path.startswith(CORS_PATHS):
+        # Bearer tokens only, never cookies: any origin may call (Element runs on many).
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, X-Requested-With"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+@bp.post(IM + "/account/register")
+@openid_limit
+def register():
+    _user, token = services.sign_in(openid_token=json_body(), kind="im")
+    return jsonify(token=token)
+
+
+@bp.post("/api/register")
+@openid_limit
+def legacy_register():
+    version = request.args.get("v", LEGACY_API_VERSION)
+    if version != LEGACY_API_VERSION:
+        raise InvalidInput(f"Unsupported API version {version!r}; use v={LEGACY_API_VERSION}.",
+                           errcode="M_UNRECOGNIZED")
+    _user, token = services.sign_in(openid_token=json_body(), kind="im")
+    return jsonify(scalar_token=token)
+
+
+@bp.get(IM + "/account")
+@bp.get("/api/account")
+@require_user
+@terms_signed
+def account():
+    return jsonify(user_id=g.user.matrix_id)
+
+
+@bp.post(IM + "/account/logout")
+@require_user
+def logout():
+    revoke_token(token_from_request())
+    return jsonify({})
+
+
+@bp.get(IM + "/terms")
+def get_terms():
+    return jsonify(terms.policies_document(current_app.config["PUBLIC_URL"]))
+
+
+@bp.post(IM + "/terms")
+@require_user
+def accept_terms():
+    services.accept_terms(user=g.user, urls=json_body().get("user_accepts"))
+    return jsonify({})
+
+
+@bp.get("/api/widgets/set_assets_state")
+@require_user
+@terms_signed
+def set_assets_state():
+    services.set_assets_state(user=g.user, widget_type=request.args.get("widget_type", ""),
+                              state=request.args.get("state", ""))
+    return jsonify({})
+
+
+@bp.get("/api/widgets/title_lookup")
+@require_user
+@terms_signed
+def title_lookup():
+    # Element encodes the URL twice (encodeURIComponent, then URLSearchParams).
+    title = services.title_for(unquote(request.args.get("curl", "")))
+    return jsonify(page_title_cache_item={"cached_title": title})
+
+
+@bp.get("/terms/<name>")
+def terms_document(name: str):
+    found = terms.policy_for_document(name)
+    if found is None:
+        abort(404)
+    policy, lang = found
+    response = current_app.make_response(render_template(policy.template(lang), policy=policy, lang=lang,
+                                                         public_url=current_app.config["PUBLIC_URL"]))
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

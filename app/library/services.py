@@ -1,0 +1,127 @@
+"""A user's library: which packs their picker shows, in what order, and their starred stickers.
+
+What a user may use: every published free pack, plus the packs they hold a live entitlement
+for (published, or hidden from the store after they got it). Their PickerPack rows order and
+hide those; packs without a row follow in catalogue order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.exceptions import Conflict, InvalidInput, NotAllowed, NotFound
+from app.extensions import db
+from app.models import Entitlement, Favourite, Pack, PickerPack, Sticker, User
+
+MAX_FAVOURITES = 100
+OWNED_STATUSES = ("published", "hidden")  # an owner keeps a pack the store no longer lists
+
+
+@dataclass(frozen=True)
+class LibraryPack:
+    pack: Pack
+    source: str  # free | purchase | grant | gift
+    hidden: bool
+
+
+def library(*, user: User) -> list[LibraryPack]:
+    """Every pack the user may use, in their picker order, hidden ones included (flagged)."""
+    packs: dict[int, tuple[Pack, str]] = {}
+    for pack in db.session.scalars(select(Pack).where(Pack.status == "published", Pack.price_amount == 0)):
+        packs[pack.id] = (pack, "free")
+    entitled = db.session.execute(
+        select(Pack, Entitlement.source).join(Entitlement, Entitlement.pack_id == Pack.id)
+        .where(Entitlement.user_id == user.id, Entitlement.revoked_at.is_(None), Pack.status.in_(OWNED_STATUSES))
+    )
+    for pack, source in entitled:
+        packs[pack.id] = (pack, source)
+    prefs = {row.pack_id: row for row in db.session.scalars(select(PickerPack).where(PickerPack.user_id == user.id))}
+
+    def order(item):
+        pack = item[0]
+        pref = prefs.get(pack.id)
+        return (0, pref.position, 0, 0) if pref else (1, 0, pack.position, pack.id)
+
+    return [LibraryPack(pack=pack, source=source, hidden=pack.id in prefs and not prefs[pack.id].visible)
+            for pack, source in sorted(packs.values(), key=order)]
+
+
+def picker_keys(*, user: User) -> list[tuple[int, int]]:
+    """(id, revision) of the packs the user's picker shows, in order: the render cache key."""
+    return [(item.pack.id, item.pack.revision) for item in library(user=user) if not item.hidden]
+
+
+def set_picker(*, user: User, order: Any = None, hidden: Any = None, picker_hidden: Any = None) -> None:
+    """Store the user's pack order and hidden packs (slugs); omitted fields keep their value."""
+    items = library(user=user)
+    by_slug = {item.pack.slug: item for item in items}
+    order = _slugs(order, "order", by_slug) if order is not None else [item.pack.slug for item in items]
+    if len(set(order)) != len(order):
+        raise InvalidInput("order lists a pack twice.")
+    rest = [item.pack.slug for item in items if item.pack.slug not in order]
+    hidden_set = set(_slugs(hidden, "hidden", by_slug)) if hidden is not None else {
+        item.pack.slug for item in items if item.hidden}
+    existing = {row.pack_id: row for row in db.session.scalars(select(PickerPack).where(PickerPack.user_id == user.id))}
+    for position, slug in enumerate(order + rest):
+        pack = by_slug[slug].pack
+        row = existing.get(pack.id) or PickerPack(user_id=user.id, pack_id=pack.id)
+        row.position, row.visible = position, slug not in hidden_set
+        db.session.add(row)
+    if picker_hidden is not None:
+        if not isinstance(picker_hidden, bool):
+            raise InvalidInput("picker_hidden must be true or false.")
+        user.picker_hidden = picker_hidden
+    _commit("Your picker was changed at the same time elsewhere; reload and try again.")
+
+
+def _slugs(value: Any, name: str, known: dict) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(slug, str) for slug in value) or len(value) > 1000:
+        raise InvalidInput(f"{name} must be a list of pack slugs.")
+    unknown = [slug for slug in value if slug not in known]
+    if unknown:
+        raise InvalidInput(f"{name}: not in your library: {', '.join(unknown[:5])}.")
+    return value
+
+
+def favourite_stickers(*, user: User) -> list[Sticker]:
+    """Starred stickers the user may still use, most recently starred first."""
+    usable = {item.pack.id for item in library(user=user)}
+    stickers = db.session.scalars(
+        select(Sticker).join(Favourite, Favourite.sticker_id == Sticker.id)
+        .where(Favourite.user_id == user.id).options(selectinload(Sticker.pack))
+        .order_by(Favourite.created_at.desc(), Favourite.id.desc())
+    )
+    return [sticker for sticker in stickers if sticker.pack_id in usable]
+
+
+def add_favourite(*, user: User, sticker_id: int) -> None:
+    """Star a sticker of a pack the user may use (404 otherwise: paid stickers stay private)."""
+    sticker = db.session.get(Sticker, sticker_id)
+    if sticker is None or sticker.pack_id not in {item.pack.id for item in library(user=user)}:
+        raise NotFound("No such sticker in your library.")
+    count = db.session.scalar(select(db.func.count(Favourite.id)).where(Favourite.user_id == user.id))
+    if count >= MAX_FAVOURITES:
+        raise NotAllowed(f"You can star up to {MAX_FAVOURITES} stickers.", errcode="M_RESOURCE_LIMIT_EXCEEDED")
+    try:
+        with db.session.begin_nested():
+            db.session.add(Favourite(user_id=user.id, sticker_id=sticker.id))
+    except IntegrityError:
+        pass  # already starred: starring is idempotent
+    db.session.commit()
+
+
+def remove_favourite(*, user: User, sticker_id: int) -> None:
+    db.session.execute(delete(Favourite).where(Favourite.user_id == user.id, Favourite.sticker_id == sticker_id))
+    db.session.commit()
+
+
+def _commit(message: str) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(message) from None

@@ -1,0 +1,70 @@
+"""The widget's JSON API for the signed-in user: session from OpenID, packs, picker order, favourites.
+
+Trust boundary: our bearer token in the Authorization header (held in the iframe's memory,
+never a cookie), hence CSRF-exempt. Same-origin callers only (the picker and manager pages).
+"""
+from flask import Blueprint, g, jsonify, request
+
+from app.auth.request import require_user
+from app.extensions import csrf
+from app.integrations import services as integrations
+from app.integrations.views import json_body, openid_limit
+from app.library import services
+from app.library.summaries import favourite_json, pack_json
+
+bp = Blueprint("library", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+@bp.post("/session")
+@openid_limit
+def create_session():
+    """Exchange a Matrix OpenID token (from the widget API's get_openid) for our bearer token."""
+    user, token = integrations.sign_in(openid_token=json_body(), kind="widget")
+    return jsonify(token=token, user_id=user.matrix_id,
+                   expires_in=int(integrations.WIDGET_SESSION_TTL.total_seconds()))
+
+
+@bp.get("/me")
+@require_user
+def me():
+    return jsonify(user_id=g.user.matrix_id, picker_hidden=g.user.picker_hidden)
+
+
+@bp.get("/me/packs")
+@require_user
+def my_packs():
+    """What the user's picker shows, in order; ?include_hidden=1 adds the hidden ones (flagged)."""
+    include_hidden = request.args.get("include_hidden") in ("1", "true")
+    items = [item for item in services.library(user=g.user) if include_hidden or not item.hidden]
+    return jsonify(packs=pack_json(items), picker_hidden=g.user.picker_hidden)
+
+
+@bp.put("/me/picker")
+@require_user
+def set_picker():
+    """Body: {"order": [slugs], "hidden": [slugs], "picker_hidden": bool}, every field optional."""
+    body = json_body()
+    services.set_picker(user=g.user, order=body.get("order"), hidden=body.get("hidden"),
+                        picker_hidden=body.get("picker_hidden"))
+    return jsonify(packs=pack_json(services.library(user=g.user)), picker_hidden=g.user.picker_hidden)
+
+
+@bp.get("/me/favourites")
+@require_user
+def favourites():
+    return jsonify(favourites=favourite_json(services.favourite_stickers(user=g.user)))
+
+
+@bp.put("/me/favourites/<int:sticker_id>")
+@require_user
+def add_favourite(sticker_id: int):
+    services.add_favourite(user=g.user, sticker_id=sticker_id)
+    return jsonify({})
+
+
+@bp.delete("/me/favourites/<int:sticker_id>")
+@require_user
+def remove_favourite(sticker_id: int):
+    services.remove_favourite(user=g.user, sticker_id=sticker_id)
+    return jsonify({})

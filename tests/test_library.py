@@ -1,0 +1,240 @@
+"""A user's own picker: the OpenID session, their packs, order, hidden packs and favourites."""
+import json
+import re
+from urllib.parse import quote
+
+import pytest
+from PIL import Image
+
+from app.auth.tokens import get_or_create_user, issue_token
+from app.extensions import db
+from app.library import services
+from app.models import Entitlement, Pack, Sticker, utcnow
+from app.packs.importer import import_path
+
+PICKER = "/api/widgets/stickerpicker"
+
+
+@pytest.fixture(autouse=True)
+def fresh_render_caches():
+    """The picker's render caches key on (pack id, revision); ids come back after each test's
+    table wipe, so a section cached by an earlier test would be served for a different pack."""
+    from app.widget import page, render
+
+    render._cache.clear()
+    page._pages.clear()
+
+
+def make_pack(folder, slug, *, price=0, count=2, colour=(200, 100, 50)):
+    folder.mkdir()
+    stickers = []
+    for index in range(count):
+        Image.new("RGBA", (120, 120), (*colour, 255 - index)).save(folder / f"{index}.png")
+        stickers.append({"file": f"{index}.png", "body": f"{slug} {index}"})
+    manifest = {"name": slug.title(), "slug": slug, "license": "CC0-1.0", "attribution": "tests",
+                "stickers": stickers, "price": {"amount": price, "currency": "usd"} if price else 0}
+    (folder / "pack.json").write_text(json.dumps(manifest))
+    import_path(str(folder))
+    return db.session.scalar(db.select(Pack).where(Pack.slug == slug))
+
+
+@pytest.fixture
+def packs(app, tmp_path):
+    made = {"cats": make_pack(tmp_path / "cats", "cats"), "dogs": make_pack(tmp_path / "dogs", "dogs", colour=(1, 2, 3)),
+            "gold": make_pack(tmp_path / "gold", "gold", price=99, colour=(250, 200, 0)),
+            "draft": make_pack(tmp_path / "draft", "draft", colour=(9, 9, 9))}
+    made["draft"].status = "draft"
+    db.session.commit()
+    return made
+
+
+def grant(user, pack, source="grant"):
+    db.session.add(Entitlement(user_id=user.id, pack_id=pack.id, source=source))
+    db.session.commit()
+
+
+def user_with_token(matrix_id="@alice:example.org"):
+    user = get_or_create_user(matrix_id)
+    return user, issue_token(user=user, kind="im")
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def slugs(client, token, **params):
+    query = "?include_hidden=1" if params.get("hidden") else ""
+    return [p["slug"] for p in client.get("/api/v1/me/packs" + query, headers=auth(token)).json["packs"]]
+
+
+def sections(html: bytes) -> list[str]:
+    return re.findall(r'<section class="pack" id="([^"]+)"', html.decode())
+
+
+# --- services ---------------------------------------------------------------------------------
+def test_library_is_free_published_plus_live_entitlements(app, packs):
+    user, _ = user_with_token()
+    assert [(i.pack.slug, i.source) for i in services.library(user=user)] == [("cats", "free"), ("dogs", "free")]
+    grant(user, packs["gold"], "purchase")
+    grant(user, packs["draft"])  # a draft stays invisible even to a holder
+    assert [(i.pack.slug, i.source) for i in services.library(user=user)] == [
+        ("cats", "free"), ("dogs", "free"), ("gold", "purchase")]
+    packs["gold"].status = "hidden"  # withdrawn from the store: owners keep it
+    db.session.commit()
+    assert "gold" in [i.pack.slug for i in services.library(user=user)]
+    db.session.execute(db.update(Entitlement).values(revoked_at=utcnow(), revoke_reason="refund"))
+    db.session.commit()
+    assert [i.pack.slug for i in services.library(user=user)] == ["cats", "dogs"]
+    other, _ = user_with_token("@bob:example.org")
+    assert [i.pack.slug for i in services.library(user=other)] == ["cats", "dogs"]
+
+
+# --- the OpenID session and /me, with a real homeserver -----------------------------------------
+@pytest.mark.synapse
+def test_session_from_a_real_openid_token_then_my_packs(app, client, synapse, packs):
+    app.config["MATRIX_SERVER_URLS"] = f"{synapse.server_name}={synapse.base_url}"
+    person = synapse.register_user()
+    response = client.post("/api/v1/session", json=synapse.openid_token(person))
+    assert response.status_code == 200, response.json
+    assert response.json["user_id"] == person.user_id and response.json["expires_in"] == 86400
+    token = response.json["token"]
+    assert client.get("/api/v1/me", headers=auth(token)).json == {"user_id": person.user_id, "picker_hidden": False}
+    body = client.get("/api/v1/me/packs", headers=auth(token)).json
+    assert [(p["slug"], p["source"], p["stickers"]) for p in body["packs"]] == [("cats", "free", 2), ("dogs", "free", 2)]
+    assert body["packs"][0]["icon_url"].startswith("/media/")
+    from app.models import User
+
+    grant(db.session.scalar(db.select(User).where(User.matrix_id == person.user_id)), packs["gold"])
+    assert [(p["slug"], p["source"]) for p in client.get("/api/v1/me/packs", headers=auth(token)).json["packs"]][-1] \
+        == ("gold", "grant")
+    # The session token renders the personal picker too (the widget fetches it with Bearer).
+    page = client.get(PICKER, headers=auth(token))
+    assert "pack-gold" in sections(page.data) and b'data-identified="true"' in page.data
+
+
+@pytest.mark.synapse
+def test_session_refuses_a_forged_token(app, client, synapse):
+    app.config["MATRIX_SERVER_URLS"] = f"{synapse.server_name}={synapse.base_url}"
+    forged = {"access_token": "nope", "token_type": "Bearer", "matrix_server_name": synapse.server_name}
+    response = client.post("/api/v1/session", json=forged)
+    assert response.status_code == 401 and response.json["errcode"] == "M_UNAUTHORIZED"
+
+
+def test_me_needs_a_token(client):
+    response = client.get("/api/v1/me/packs")
+    assert response.status_code == 401 and response.json["errcode"] == "M_MISSING_TOKEN"
+    assert client.get("/api/v1/me", headers=auth("wrong")).json["errcode"] == "M_UNKNOWN_TOKEN"
+
+
+# --- the picker page ----------------------------------------------------------------------------
+def test_picker_with_scalar_token_is_that_users_picker(client, packs):
+    alice, token = user_with_token()
+    grant(alice, packs["gold"])
+    assert client.put("/api/v1/me/picker", json={"hidden": ["dogs"]}, headers=auth(token)).status_code == 200
+    starred = packs["gold"].stickers[1]
+    assert client.put(f"/api/v1/me/favourites/{starred.id}", headers=auth(token)).status_code == 200
+
+    page = client.get(f"{PICKER}?scalar_token={quote(token)}&widgetId=w&parentUrl=https%3A%2F%2Fapp.element.io%2F")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"].startswith("private")
+    assert "Authorization" in page.headers["Vary"]
+    assert sections(page.data) == ["pack-_favourites", "recent", "pack-cats", "pack-gold"]
+    favourites = page.data.decode().split('id="pack-_favourites"')[1].split("</section>")[0]
+    assert f'data-sticker-id="{starred.id}"' in favourites
+    assert b'href="#pack-_favourites"' in page.data and b'data-identified="true"' in page.data
+    assert b"js/identity." in page.data
+
+    anonymous = client.get(PICKER)
+    assert sections(anonymous.data) == ["recent", "pack-cats", "pack-dogs"]
+    assert anonymous.headers["Cache-Control"].startswith("public")
+    assert b"data-identified" not in anonymous.data
+
+
+@pytest.mark.parametrize("query", ["?matrix_user_id=%40alice%3Aexample.org", "?scalar_token=revoked-or-made-up"])
+def test_a_user_id_or_a_bad_token_identifies_nobody(client, packs, query):
+    alice, _token = user_with_token()
+    grant(alice, packs["gold"])
+    page = client.get(PICKER + query)
+    assert page.status_code == 200
+    assert sections(page.data) == ["recent", "pack-cats", "pack-dogs"]
+    assert page.headers["Cache-Control"].startswith("public")
+
+
+def test_personal_picker_revalidates_with_its_etag(client, packs):
+    _alice, token = user_with_token()
+    first = client.get(PICKER, headers=auth(token))
+    again = client.get(PICKER, headers={**auth(token), "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    client.put("/api/v1/me/picker", json={"order": ["dogs", "cats"]}, headers=auth(token))
+    changed = client.get(PICKER, headers={**auth(token), "If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and sections(changed.data)[1:] == ["pack-dogs", "pack-cats"]
+
+
+# --- order and hidden packs ---------------------------------------------------------------------
+def test_picker_order_and_hidden_packs_are_per_user_and_partial(client, packs):
+    alice, token = user_with_token()
+    grant(alice, packs["gold"])
+    response = client.put("/api/v1/me/picker", json={"order": ["gold", "dogs"]}, headers=auth(token))
+    assert response.status_code == 200
+    assert [p["slug"] for p in response.json["packs"]] == ["gold", "dogs", "cats"]
+    client.put("/api/v1/me/picker", json={"hidden": ["gold"]}, headers=auth(token))
+    assert slugs(client, token) == ["dogs", "cats"]
+    assert slugs(client, token, hidden=True) == ["gold", "dogs", "cats"]
+    hidden_flags = {p["slug"]: p["hidden"] for p in
+                    client.get("/api/v1/me/packs?include_hidden=1", headers=auth(token)).json["packs"]}
+    assert hidden_flags == {"gold": True, "dogs": False, "cats": False}
+    client.put("/api/v1/me/picker", json={"hidden": []}, headers=auth(token))
+    assert slugs(client, token) == ["gold", "dogs", "cats"]
+    _bob, bob_token = user_with_token("@bob:example.org")
+    assert slugs(client, bob_token) == ["cats", "dogs"]
+
+
+@pytest.mark.parametrize("body", [{"order": ["cats", "cats"]}, {"order": ["gold"]}, {"hidden": ["nope"]},
+                                  {"order": "cats"}, {"picker_hidden": "yes"}, [1]])
+def test_picker_update_validates(client, packs, body):
+    _alice, token = user_with_token()
+    response = client.put("/api/v1/me/picker", json=body, headers=auth(token))
+    assert response.status_code == 400
+    assert response.json["errcode"] in ("M_INVALID_PARAM", "M_NOT_JSON")
+
+
+def test_picker_hidden_flag_round_trip(client, packs):
+    alice, token = user_with_token()
+    alice.picker_hidden = True
+    db.session.commit()
+    assert client.get("/api/v1/me/packs", headers=auth(token)).json["picker_hidden"] is True
+    client.put("/api/v1/me/picker", json={"picker_hidden": False}, headers=auth(token))
+    assert client.get("/api/v1/me", headers=auth(token)).json["picker_hidden"] is False
+
+
+# --- favourites ---------------------------------------------------------------------------------
+def test_favourites_only_from_usable_packs_and_idempotent(client, packs):
+    alice, token = user_with_token()
+    gold_sticker, cat_sticker = packs["gold"].stickers[0], packs["cats"].stickers[1]
+    assert client.put(f"/api/v1/me/favourites/{gold_sticker.id}", headers=auth(token)).status_code == 404
+    assert client.put("/api/v1/me/favourites/999999", headers=auth(token)).status_code == 404
+    for _ in range(2):
+        assert client.put(f"/api/v1/me/favourites/{cat_sticker.id}", headers=auth(token)).json == {}
+    grant(alice, packs["gold"])
+    assert client.put(f"/api/v1/me/favourites/{gold_sticker.id}", headers=auth(token)).status_code == 200
+    listed = client.get("/api/v1/me/favourites", headers=auth(token)).json["favourites"]
+    assert [f["sticker_id"] for f in listed] == [gold_sticker.id, cat_sticker.id]  # newest first
+    assert listed[0]["pack"] == "gold" and listed[0]["thumb_url"].startswith("/media/")
+    # A refund removes the pack, and its stickers leave the favourites row with it.
+    db.session.execute(db.update(Entitlement).values(revoked_at=utcnow()))
+    db.session.commit()
+    assert [f["sticker_id"] for f in client.get("/api/v1/me/favourites", headers=auth(token)).json["favourites"]] \
+        == [cat_sticker.id]
+    assert client.delete(f"/api/v1/me/favourites/{cat_sticker.id}", headers=auth(token)).json == {}
+    assert client.delete(f"/api/v1/me/favourites/{cat_sticker.id}", headers=auth(token)).status_code == 200
+    assert client.get("/api/v1/me/favourites", headers=auth(token)).json["favourites"] == []
+    assert sections(client.get(PICKER, headers=auth(token)).data)[0] == "recent"
+
+
+def test_favourites_are_capped(app, client, packs, monkeypatch):
+    _alice, token = user_with_token()
+    monkeypatch.setattr(services, "MAX_FAVOURITES", 1)
+    ids = [s.id for s in db.session.scalars(db.select(Sticker).where(Sticker.pack_id == packs["cats"].id))]
+    assert client.put(f"/api/v1/me/favourites/{ids[0]}", headers=auth(token)).status_code == 200
+    response = client.put(f"/api/v1/me/favourites/{ids[1]}", headers=auth(token))
+    assert response.status_code == 403 and response.json["errcode"] == "M_RESOURCE_LIMIT_EXCEEDED"
