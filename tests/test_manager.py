@@ -133,17 +133,10 @@ window.openManager = (url, managerOrigin) => {
 </script></body>"""
 
 
-@pytest.fixture(scope="module")
-def chromium_browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-    if not os.path.exists(executable):
-        pytest.skip("Chromium is not installed (make setup-test installs it)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium_browser(chromium):
+    """The session's shared Chromium (tests/support/browser.py)."""
+    return chromium
 
 
 def wait_for(check, what, timeout=10.0):

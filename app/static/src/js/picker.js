@@ -60,6 +60,7 @@
         // Asked once per load; a second request would be a renegotiation we do not offer.
         if (capabilitiesAsked) return { error: { message: "Capabilities were already negotiated" } };
         capabilitiesAsked = true;
+        setTimeout(() => emit("ready"), 0); // after our reply is posted: the client now knows us
         return { capabilities: ["m.sticker"] };
       case "notify_capabilities":
         approved = Array.isArray(data.approved) ? data.approved : [];
@@ -159,6 +160,7 @@
       status.textContent = text;
       if (text) statusTimer = setTimeout(() => { status.textContent = ""; }, 8000);
     }
+    window.hexpackWidget.say = say; // one status toast for every module (identity.js)
 
     function markActiveTab() {
       const top = document.querySelector(".bar").offsetHeight + 8;

@@ -29,8 +29,7 @@
   }
 
   function say(text) {
-    const status = document.getElementById("status");
-    if (status) status.textContent = text;
+    if (widget.say) widget.say(text);
   }
 
   // picker.js resolves get_openid with the response only; the delayed openid_credentials push
@@ -210,11 +209,18 @@
 
   addManageButton();
   bindFavourites();
-  if (!token && parentOrigin) {
+  // Ask for the user's identity once the client has started talking to us (capabilities).
+  if (!token && parentOrigin) widget.on("ready", startSignIn);
+
+  let signInStarted = false;
+  function startSignIn() {
+    if (signInStarted || token) return;
+    signInStarted = true;
     signIn()
       .then(() => refresh())
       .catch((error) => {
-        if (error instanceof Declined) say("Showing free packs: your client did not share your Matrix identity.");
+        // Declining is a fine answer: the free picker keeps working, so no toast covers it.
+        if (error instanceof Declined) console.info("Hexpack: no Matrix identity shared; showing free packs.");
         else say("Could not sign you in (" + error.message + "): showing free packs.");
       });
   }
