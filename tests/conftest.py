@@ -10,6 +10,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
+from app.widget.page import clear_caches
 from tests.support.database import TestDatabase
 from tests.support.net import free_port
 from tests.support.synapse import SynapseServer
@@ -56,6 +57,7 @@ def app(app_config):
     app = create_app(app_config)
     with app.app_context():
         _empty_tables()
+        clear_caches()  # pages are cached by (pack id, revision), and emptied tables reuse ids
         yield app
         db.session.remove()
         db.engine.dispose()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask import current_app, render_template
 
+from app.widget import render
 from app.widget.render import rendered_packs
 
 _pages: OrderedDict = OrderedDict()
@@ -19,6 +20,16 @@ class Page:
     etag: str
     body: bytes
     gzipped: bytes
+
+
+def clear_caches() -> None:
+    """Forget rendered pages and sections.
+
+    Keys are (pack id, revision): only a database whose ids are reused (emptied between
+    tests, or a deleted pack's id handed out again) needs this.
+    """
+    _pages.clear()
+    render.clear_cache()
 
 
 def theme_name(raw: str | None) -> str:

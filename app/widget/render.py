@@ -74,6 +74,10 @@ def _render(pack, eager: int) -> RenderedPack:
                         section=Markup(section))
 
 
+def clear_cache() -> None:
+    _cache.clear()
+
+
 def _store(key, value) -> None:
     _cache[key] = value
     while len(_cache) > _CACHE_SIZE:
