@@ -1,7 +1,10 @@
 """gunicorn settings, after Heroku's sample: PORT and WEB_CONCURRENCY from the environment."""
 import os
 
-bind = [f"[::]:{os.environ.get('PORT', '5000')}"] if os.environ.get("DYNO") else [f"0.0.0.0:{os.environ.get('PORT', '5000')}"]
+# Heroku routes to [::]:$PORT; elsewhere listen on loopback unless HOST says otherwise
+# (HOST=0.0.0.0 in a container, or keep 127.0.0.1 behind a reverse proxy on the same box).
+_host = "[::]" if os.environ.get("DYNO") else os.environ.get("HOST", "127.0.0.1")
+bind = [f"{_host}:{os.environ.get('PORT', '5000')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "5"))
