@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from html.parser import HTMLParser
 
 import pytest
@@ -157,6 +158,21 @@ def test_publishing_a_draft_pack_shows_it(client, packs):
     assert "pack-draft" not in client.get(PICKER).get_data(as_text=True)
     db.session.scalar(select(Pack).where(Pack.slug == "draft")).status = "published"
     db.session.commit()
+    assert 'id="pack-draft"' in client.get(PICKER).get_data(as_text=True)
+
+
+def test_a_change_committed_by_another_process_shows_within_a_second(app, client, packs):
+    from sqlalchemy import create_engine, text
+
+    from app.packs.catalogue import KEYS_TTL
+
+    assert "pack-draft" not in client.get(PICKER).get_data(as_text=True)
+    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])  # e.g. `flask packs import` elsewhere
+    with other.begin() as connection:
+        connection.execute(text("UPDATE packs SET status = 'published' WHERE slug = 'draft'"))
+    other.dispose()
+    time.sleep(KEYS_TTL + 0.05)
+
     assert 'id="pack-draft"' in client.get(PICKER).get_data(as_text=True)
 
 

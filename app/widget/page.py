@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask import current_app, render_template
 
+from app.packs.catalogue import forget_pack_keys
 from app.widget import render
 from app.widget.render import rendered_packs
 
@@ -30,6 +31,7 @@ def clear_caches() -> None:
     """
     _pages.clear()
     render.clear_cache()
+    forget_pack_keys()
 
 
 def theme_name(raw: str | None) -> str:
