@@ -1,6 +1,8 @@
 """Configuration: defaults, then instance/config.py, then the environment; production fails fast."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from flask import Flask
 
@@ -95,3 +97,11 @@ def test_every_environment_setting_has_a_default(clean_env, tmp_path):
     app = bare_app(tmp_path / "instance")
     load_config(app)
     assert set(ENV_SETTINGS) <= set(app.config)
+
+
+def test_the_readme_documents_every_setting():
+    with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    server = ["PORT", "HOST", "WEB_CONCURRENCY", "GUNICORN_THREADS", "FORWARDED_ALLOW_IPS"]
+    missing = [name for name in [*ENV_SETTINGS, *server] if f"| `{name}` |" not in readme]
+    assert not missing, f"README.md 'Configuration' lacks {missing}"
