@@ -1,10 +1,10 @@
 """gunicorn settings, after Heroku's sample: PORT and WEB_CONCURRENCY from the environment."""
 import os
 
-_port = os.environ.get("PORT", "5000")
-# Heroku (DYNO set) needs every interface; elsewhere listen on loopback unless BIND says otherwise,
-# so a local `make run` is not exposed to the network by accident.
-bind = os.environ.get("BIND") or (f"[::]:{_port}" if os.environ.get("DYNO") else f"127.0.0.1:{_port}")
+# Heroku routes to [::]:$PORT; elsewhere listen on loopback unless HOST says otherwise
+# (HOST=0.0.0.0 in a container, or keep 127.0.0.1 behind a reverse proxy on the same box).
+_host = "[::]" if os.environ.get("DYNO") else os.environ.get("HOST", "127.0.0.1")
+bind = [f"{_host}:{os.environ.get('PORT', '5000')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "5"))

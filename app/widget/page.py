@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from flask import current_app, render_template
 
-from app.widget.render import clear_cache, rendered_packs
+from app.packs.catalogue import forget_pack_keys
+from app.widget import render
+from app.widget.render import rendered_packs
 
 _pages: OrderedDict = OrderedDict()
 _MAX_PAGES = 64
@@ -19,6 +21,17 @@ class Page:
     etag: str
     body: bytes
     gzipped: bytes
+
+
+def clear_caches() -> None:
+    """Forget rendered pages and sections.
+
+    Keys are (pack id, revision): only a database whose ids are reused (emptied between
+    tests, or a deleted pack's id handed out again) needs this.
+    """
+    _pages.clear()
+    render.clear_cache()
+    forget_pack_keys()
 
 
 def theme_name(raw: str | None) -> str:
@@ -41,13 +54,3 @@ def picker_page(*, keys: list[tuple[int, int]], theme: str, cacheable: bool, **c
         while len(_pages) > _MAX_PAGES:
             _pages.popitem(last=False)
     return page
-
-
-def clear_caches() -> None:
-    """Forget every rendered page and pack section in this process.
-
-    Entries are keyed by (pack id, revision); an emptied database (the test suite does this
-    between tests) hands the same ids and revisions to different packs.
-    """
-    _pages.clear()
-    clear_cache()

@@ -74,11 +74,11 @@ def _render(pack, eager: int) -> RenderedPack:
                         section=Markup(section))
 
 
+def clear_cache() -> None:
+    _cache.clear()
+
+
 def _store(key, value) -> None:
     _cache[key] = value
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
-
-
-def clear_cache() -> None:
-    _cache.clear()

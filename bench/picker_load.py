@@ -1,0 +1,259 @@
+"""Load benchmark: the sticker picker page against a static file of the same size, under gunicorn.
+
+    apt-get install wrk            # prerequisite: the load generator (Debian package)
+    .venv/bin/python bench/picker_load.py [--duration 10] [--connections 16] [--workers 2]
+
+What it does, all on 127.0.0.1 and in a temporary folder:
+1. builds a SQLite database with the real migrations and imports 10 packs x 40 generated
+   256 px stickers (varied shapes and colours) through the real importer;
+2. renders the picker once and writes its gzipped bytes, as a static file, into WhiteNoise's
+   dist folder (app/static/dist/bench/, removed afterwards), so both URLs send the same bytes;
+3. starts `.venv/bin/gunicorn --config gunicorn.conf.py wsgi:app` with DATABASE_URL,
+   SECRET_KEY, PORT, MEDIA_CACHE_DIR and WEB_CONCURRENCY set;
+4. runs wrk (a second process) against each URL with `Accept-Encoding: gzip`, after a short
+   warm-up, and prints requests/s, p50 and p99 latency and the picker/static ratio.
+Target: the picker serves at least half the static file's requests per second.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+PACKS, STICKERS, SIDE = 10, 40, 256
+PICKER = "/api/widgets/stickerpicker"
+TARGET = 0.5
+
+
+def sticker_png(rng: random.Random) -> bytes:
+    """A varied 256 px image: a few random shapes in random colours on transparency."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (SIDE, SIDE), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    for _ in range(rng.randint(3, 7)):
+        colour = tuple(rng.randint(0, 255) for _ in range(3)) + (255,)
+        x0, y0 = rng.randint(0, SIDE - 60), rng.randint(0, SIDE - 60)
+        box = [x0, y0, x0 + rng.randint(40, SIDE - x0), y0 + rng.randint(40, SIDE - y0)]
+        if rng.random() < 0.5:
+            draw.ellipse(box, fill=colour, outline=(30, 30, 30, 255), width=4)
+        else:
+            points = [(rng.randint(0, SIDE), rng.randint(0, SIDE)) for _ in range(rng.randint(3, 6))]
+            draw.polygon(points, fill=colour, outline=(30, 30, 30, 255))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def write_packs(folder: str) -> list[str]:
+    rng = random.Random(2024)
+    paths = []
+    for p in range(PACKS):
+        path = os.path.join(folder, f"bench-{p}")
+        os.makedirs(path)
+        stickers = []
+        for s in range(STICKERS):
+            name = f"{s}.png"
+            with open(os.path.join(path, name), "wb") as handle:
+                handle.write(sticker_png(rng))
+            stickers.append({"file": name, "body": f"Bench sticker {p}-{s}", "emoji": "🙂",
+                             "tags": ["bench", f"pack{p}", f"s{s}"]})
+        manifest = {"slug": f"bench-{p}", "name": f"Bench pack {p}", "license": "CC0-1.0",
+                    "attribution": "Hexpack contributors", "stickers": stickers}
+        with open(os.path.join(path, "pack.json"), "w", encoding="utf-8") as handle:
+            json.dump(manifest, handle)
+        paths.append(path)
+    return paths
+
+
+def build_database(env: dict, folders: list[str]) -> None:
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from app.packs.importer import import_path
+
+    app = create_app({"SECRET_KEY": env["SECRET_KEY"], "DATABASE_URL": env["DATABASE_URL"],
+                      "MEDIA_CACHE_DIR": env["MEDIA_CACHE_DIR"]})
+    with app.app_context():
+        upgrade()
+        for folder in folders:
+            import_path(folder)
+        db.engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[bytes, dict]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.read(), dict(response.headers)
+
+
+def start_gunicorn(env: dict, log_path: str) -> subprocess.Popen:
+    log = open(log_path, "wb")
+    process = subprocess.Popen(
+        [os.path.join(ROOT, ".venv", "bin", "gunicorn"), "--config", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 30
+    base = f"http://127.0.0.1:{env['PORT']}"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited early; see {log_path}")
+        try:
+            fetch(base + "/healthz")
+            return process
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer within 30 s; see {log_path}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=25)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def parse_ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def server_cpu_seconds(master: int) -> float:
+    """User + system CPU time of gunicorn's master and workers (Linux /proc)."""
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == master or int(fields[1]) == master:  # fields[1] is the parent pid
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, *, duration: int, connections: int, threads: int, server: int) -> dict:
+    cpu_before = server_cpu_seconds(server)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency",
+               "-H", "Accept-Encoding: gzip", url]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    cpu = server_cpu_seconds(server) - cpu_before
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+            "p50": parse_ms(latency["50"]), "p99": parse_ms(latency["99"]),
+            "errors": int(errors.group(1)) if errors else 0, "requests": requests, "cpu": cpu}
+
+
+def static_copy_of(page: bytes) -> tuple[str, str]:
+    """Put the picker's gzipped bytes into WhiteNoise's dist folder (WhiteNoise serves the .gz sibling)."""
+    from app.assets import DIST_DIR
+
+    folder = os.path.join(DIST_DIR, "bench")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "picker-copy.html")
+    with open(path, "wb") as handle:
+        handle.write(gzip.decompress(page))
+    with open(path + ".gz", "wb") as handle:
+        handle.write(page)
+    return folder, "/static/bench/picker-copy.html"
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description="Picker vs static file under gunicorn, loaded by wrk.")
+    parser.add_argument("--duration", type=float, default=10, help="seconds of load per URL, in all")
+    parser.add_argument("--rounds", type=int, default=5, help="alternations of static and picker runs")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (the server needs the CPUs)")
+    parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY for gunicorn")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    tmp = tempfile.mkdtemp(prefix="hexpack-bench-")
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp}/bench.sqlite3", SECRET_KEY="bench-" + os.urandom(8).hex(),
+               PORT=str(free_port()), MEDIA_CACHE_DIR=os.path.join(tmp, "media"), WEB_CONCURRENCY=str(args.workers))
+    for name in ("MATRIX_HOMESERVER_URL", "MATRIX_ACCESS_TOKEN", "MEDIA_BASE_URL"):
+        env.pop(name, None)
+    print(f"Building {PACKS} packs x {STICKERS} stickers in {tmp} ...", flush=True)
+    build_database(env, write_packs(os.path.join(tmp, "packs")))
+    base = f"http://127.0.0.1:{env['PORT']}"
+    server = start_gunicorn(env, os.path.join(tmp, "gunicorn.log"))
+    static_folder = None
+    try:
+        page, headers = fetch(base + PICKER)
+        assert headers.get("Content-Encoding") == "gzip" and b"data-sticker-id" in gzip.decompress(page)
+        stop(server)  # WhiteNoise indexes files at start-up: restart with the static copy in place
+        static_folder, static_path = static_copy_of(page)
+        server = start_gunicorn(env, os.path.join(tmp, "gunicorn.log"))
+        static, static_headers = fetch(base + static_path)
+        assert static == page and static_headers.get("Content-Encoding") == "gzip"
+        results = {"static": [], "picker": []}
+        urls = (("static", static_path), ("picker", PICKER))
+        for label, path in urls:
+            wrk(base + path, duration=2, connections=args.connections, threads=args.threads,
+                server=server.pid)  # warm-up
+        for _ in range(args.rounds):  # alternate, so load from other processes hits both alike
+            for label, path in urls:
+                results[label].append(wrk(base + path, duration=args.duration / args.rounds,
+                                          connections=args.connections, threads=args.threads,
+                                          server=server.pid))
+    finally:
+        stop(server)
+        if static_folder:
+            shutil.rmtree(static_folder, ignore_errors=True)
+    report(results, len(page), args)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report(results: dict, size: int, args) -> None:
+    print(f"\nGET with Accept-Encoding: gzip, {size} bytes per response; gunicorn gthread, {args.workers} workers; "
+          f"wrk -t{args.threads} -c{args.connections}, {args.rounds} alternating rounds, {args.duration:g} s per URL")
+    print(f"{'':8} {'round':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'server CPU/req':>15}")
+    for label, runs in results.items():
+        for index, r in enumerate(runs, start=1):
+            print(f"{label:8} {index:5d} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['errors']:7d}"
+                  f" {r['cpu'] / r['requests'] * 1e6:12.0f} us")
+    total = {}
+    for label, runs in results.items():
+        seconds = sum(r["requests"] / r["rps"] for r in runs)
+        requests = sum(r["requests"] for r in runs)
+        total[label] = (requests / seconds, sum(r["cpu"] for r in runs) / requests)
+        p50 = sorted(r["p50"] for r in runs)[len(runs) // 2]
+        print(f"{label:8} {'all':>5} {total[label][0]:9.0f} {p50:8.2f} {max(r['p99'] for r in runs):8.2f}"
+              f" {sum(r['errors'] for r in runs):7d} {total[label][1] * 1e6:12.0f} us")
+    ratio = total["picker"][0] / total["static"][0]
+    cpu_ratio = total["static"][1] / total["picker"][1]
+    verdict = "meets" if ratio >= TARGET else "MISSES"
+    print(f"picker/static throughput: {ratio:.2f} ({verdict} the {TARGET} target)")
+    print(f"picker/static by server CPU per request: {cpu_ratio:.2f} "
+          "(steadier than req/s when other processes share the CPUs)")
+
+
+if __name__ == "__main__":
+    main()

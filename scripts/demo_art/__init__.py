@@ -1,0 +1,1 @@
+"""Drawing code for the demo sticker packs (scripts/make_demo_packs.py)."""
