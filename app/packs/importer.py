@@ -5,7 +5,6 @@ end, so a bad file leaves no partial pack behind.
 """
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Callable
 
@@ -76,8 +75,7 @@ def _store(spec: PackSpec, images: list[NormalisedSticker]) -> ImportResult:
     pack = db.session.scalar(select(Pack).where(Pack.slug == spec.slug))
     created = pack is None
     if created:
-        # A random first revision: caches key on (id, revision), and a deleted pack's id may be reused.
-        pack = Pack(slug=spec.slug, revision=secrets.randbelow(2**30) + 1)
+        pack = Pack(slug=spec.slug, revision=1)
         pack.position = (db.session.scalar(select(db.func.max(Pack.position))) or 0) + 1
         db.session.add(pack)
     changed = _assign(pack, name=spec.name, description=spec.description, author=spec.author,
