@@ -25,6 +25,7 @@ ENV_SETTINGS = {
 }
 
 DEV_SECRET_KEY = "dev-only-secret-key"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:{port}"  # right for `make run` on this machine only
 
 
 def _parse(kind, raw):
@@ -48,13 +49,14 @@ def load_config(app, test_config=None) -> None:
     app.config.from_mapping(
         SECRET_KEY=DEV_SECRET_KEY,
         DATABASE_URL="sqlite:///" + os.path.join(app.instance_path, "hexpack.sqlite3"),
-        PUBLIC_URL="http://127.0.0.1:5000",
+        PUBLIC_URL=DEFAULT_PUBLIC_URL.format(port=os.environ.get("PORT", "5000")),
         MEDIA_BASE_URL="",
         MEDIA_CACHE_DIR=os.path.join(app.instance_path, "media"),
         MATRIX_HOMESERVER_URL="",
         MATRIX_ACCESS_TOKEN="",
         MATRIX_SERVER_URLS="",
-        WIDGET_FRAME_ANCESTORS="*",
+        # "*" matches only network schemes; Element Desktop's page is vector://vector.
+        WIDGET_FRAME_ANCESTORS="* vector:",
         ELEMENT_ORIGINS="",
         STRIPE_SECRET_KEY="",
         STRIPE_WEBHOOK_SECRET="",
@@ -95,6 +97,12 @@ def _fail_fast(app) -> None:
         raise RuntimeError(
             "SECRET_KEY is not set. Set it to a long random value, e.g. "
             "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    if app.config["STRIPE_SECRET_KEY"] and not app.config["PUBLIC_URL"].startswith("https://"):
+        raise RuntimeError(
+            "STRIPE_SECRET_KEY is set but PUBLIC_URL is not an https:// URL: Stripe would send buyers "
+            f"back to {app.config['PUBLIC_URL']}. Set PUBLIC_URL to this site's public address, e.g. "
+            "PUBLIC_URL=https://stickers.example.org"
         )
     if app.config["STRIPE_SECRET_KEY"] and not app.config["STRIPE_WEBHOOK_SECRET"]:
         raise RuntimeError(

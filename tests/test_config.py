@@ -44,7 +44,7 @@ def test_defaults_suit_a_local_run(clean_env, tmp_path):
     assert app.config["MEDIA_CACHE_DIR"] == str(tmp_path / "instance" / "media")
     assert app.config["SECRET_KEY"] == DEV_SECRET_KEY
     assert app.config["SESSION_COOKIE_SECURE"] is False  # plain-http PUBLIC_URL
-    assert app.config["WIDGET_FRAME_ANCESTORS"] == "*"
+    assert app.config["WIDGET_FRAME_ANCESTORS"] == "* vector:"
 
 
 def test_instance_file_overrides_defaults_and_environment_overrides_both(clean_env, tmp_path):
@@ -105,3 +105,21 @@ def test_the_readme_documents_every_setting():
     server = ["PORT", "HOST", "WEB_CONCURRENCY", "GUNICORN_THREADS", "FORWARDED_ALLOW_IPS"]
     missing = [name for name in [*ENV_SETTINGS, *server] if f"| `{name}` |" not in readme]
     assert not missing, f"README.md 'Configuration' lacks {missing}"
+
+
+def test_production_with_stripe_refuses_a_non_https_public_url(clean_env, tmp_path):
+    clean_env.setenv("SECRET_KEY", "a-real-secret")
+    clean_env.setenv("STRIPE_SECRET_KEY", "sk_live_x")
+    clean_env.setenv("STRIPE_WEBHOOK_SECRET", "whsec_x")
+    with pytest.raises(RuntimeError, match="PUBLIC_URL is not an https:// URL"):
+        load_config(bare_app(tmp_path / "a"))
+    clean_env.setenv("PUBLIC_URL", "https://stickers.example.org")
+    load_config(bare_app(tmp_path / "b"))
+
+
+def test_the_default_public_url_follows_port(clean_env, tmp_path):
+    clean_env.setenv("HEXPACK_DEV", "1")
+    clean_env.setenv("PORT", "8123")
+    app = bare_app(tmp_path / "instance")
+    load_config(app)
+    assert app.config["PUBLIC_URL"] == "http://127.0.0.1:8123"

@@ -224,7 +224,7 @@ def test_a_silent_server_times_out_quickly():
         started = time.monotonic()
         with pytest.raises(HomeserverTimeout):
             loopback_fetcher(None, timeout=1.0).get(destination, "/")
-        assert time.monotonic() - started < 2.5
+        assert time.monotonic() - started < 6  # generous: it would otherwise hang for good
 
 
 def test_well_known_over_tls_with_redirects_and_host_header(ca):
@@ -265,7 +265,7 @@ def test_discovery_keeps_to_one_overall_deadline():
         destination = resolver.resolve("hang.example", deadline=started + 1.0)
         elapsed = time.monotonic() - started
     assert destination.port == 8448 and destination.host == "hang.example"
-    assert elapsed < 1.8
+    assert elapsed < 4  # the 1 s deadline, not the fetcher's 5 s timeout (generous for a busy CI)
     assert all(lifetime <= 1.0 for lifetime in asked)
 
 
@@ -277,3 +277,38 @@ def test_localhost_names_are_refused_before_any_lookup():
     for name in ("localhost", "matrix.localhost", "localhost:8448"):
         with pytest.raises(BlockedDestination):
             resolver.resolve(name)
+
+
+def test_a_failed_well_known_fetch_is_retried_soon_and_keeps_the_last_good_answer(monkeypatch):
+    """One timeout must not pin a server to 'no delegation' for an hour."""
+    from app.exceptions import HomeserverTimeout
+    from app.matrix import discovery
+
+    answers = [("delegated.example", 443), HomeserverTimeout("slow"), HomeserverTimeout("slow")]
+    calls = []
+
+    def fetch(self, host, deadline):
+        calls.append(host)
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(discovery.Resolver, "_fetch_well_known", fetch)
+    clock = [1000.0]
+    monkeypatch.setattr(discovery.time, "monotonic", lambda: clock[0])
+    resolver = discovery.Resolver()
+    assert resolver.well_known("example.org") == ("delegated.example", 443)
+    clock[0] += discovery.CACHE_SECONDS + 1  # the good answer expires; the next fetch fails
+    assert resolver.well_known("example.org") == ("delegated.example", 443)  # last good answer
+    assert len(calls) == 2
+    clock[0] += discovery.FAILURE_CACHE_SECONDS + 1  # the failure is cached briefly only
+    resolver.well_known("example.org")
+    assert len(calls) == 3
+
+
+def test_siit_translated_ipv4_addresses_are_blocked():
+    from app.matrix.netguard import is_blocked
+
+    assert is_blocked("::ffff:0:7f00:1")  # ::ffff:0:127.0.0.1
+    assert is_blocked("::ffff:0:a00:1")  # 10.0.0.1

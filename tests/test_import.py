@@ -416,3 +416,43 @@ def test_maunium_sticker_without_an_mxc_url_is_refused(app, tmp_path):
     data["stickers"][0]["url"] = "https://example.org/cat.png"
     (folder / "cats.json").write_text(json.dumps(data))
     assert_refused(app, folder, "no valid mxc:// url")
+
+
+def test_a_long_animation_of_large_frames_is_refused_before_decoding(app, tmp_path):
+    """200 frames of 2048x2048 pass the per-frame limit but would take gigabytes decoded."""
+    from PIL import Image
+
+    from app.exceptions import ImportFailed
+    from app.packs.images import normalise
+
+    frames = [Image.new("P", (2048, 2048), index % 2) for index in range(40)]
+    path = tmp_path / "long.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=50)
+    with pytest.raises(ImportFailed, match="too much animation"):
+        normalise(path.read_bytes(), name="long.gif", max_bytes=10 * 1024 * 1024, max_pixels=2048 * 2048)
+
+
+def test_maunium_sticker_with_a_bad_info_size_is_refused(app, tmp_path):
+    folder = write_maunium_packs(tmp_path / "packs")
+    data = json.loads((folder / "cats.json").read_text())
+    data["stickers"][0]["info"]["w"] = "big"
+    (folder / "cats.json").write_text(json.dumps(data))
+    assert_refused(app, folder, "invalid info.w")
+
+
+def test_maunium_pack_with_duplicate_sticker_ids_is_refused(app, tmp_path):
+    folder = write_maunium_packs(tmp_path / "packs")
+    data = json.loads((folder / "tg-123.json").read_text())
+    data["stickers"][1]["id"] = data["stickers"][0]["id"] = "same"
+    (folder / "tg-123.json").write_text(json.dumps(data))
+    assert_refused(app, folder, "the same id")
+
+
+def test_tags_longer_than_the_column_are_refused_on_every_database(app, tmp_path):
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    (folder / "a.png").write_bytes(png_bytes())
+    (folder / "pack.json").write_text(json.dumps({
+        "name": "Tags", "slug": "tags", "license": "CC0-1.0", "attribution": "tests",
+        "stickers": [{"file": "a.png", "body": "a", "tags": ["x" * 50] * 10}]}))
+    assert_refused(app, folder, "tags add up to more than 400")

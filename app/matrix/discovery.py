@@ -25,7 +25,9 @@ DEFAULT_PORT = 8448
 DNS_TIMEOUT = 3.0
 WELL_KNOWN_MAX_BYTES = 16 * 1024
 WELL_KNOWN_MAX_REDIRECTS = 3
-CACHE_SECONDS = 3600  # the spec's suggested cache lifetime for well-known answers and errors
+CACHE_SECONDS = 3600  # the spec's suggested cache lifetime for well-known answers
+FAILURE_CACHE_SECONDS = 120  # a failed fetch is retried soon (Synapse uses 2 minutes)
+GOOD_ANSWER_KEPT_SECONDS = 48 * 3600  # a last good answer still serves while fetches fail
 
 _SERVER_NAME_RE = re.compile(r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?$")
 _IPV4_SHAPE = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){3}$")
@@ -163,6 +165,7 @@ class Resolver:
         self.srv = srv
         self.well_known_port = well_known_port  # 443 by the spec; tests serve it elsewhere
         self._well_known = TTLCache()
+        self._well_known_good = TTLCache()
 
     def resolve(self, server_name: str, *, deadline: float | None = None) -> Destination:
         """Discovery for `server_name`, all lookups finished by `deadline` (time.monotonic())."""
@@ -184,8 +187,14 @@ class Resolver:
         try:
             result = self._fetch_well_known(host, deadline)
         except AppError:
-            result = None  # unreachable, refused or blocked: no delegation (the target is vetted too)
+            # Unreachable, refused or blocked: no delegation for a short while (as Synapse does),
+            # or the last good answer, so one timeout does not lock a server's users out.
+            last_good = self._well_known_good.get(host)
+            result = last_good[1] if last_good is not None else None
+            self._well_known.put(host, result, FAILURE_CACHE_SECONDS)
+            return result
         self._well_known.put(host, result, CACHE_SECONDS)
+        self._well_known_good.put(host, result, GOOD_ANSWER_KEPT_SECONDS)
         return result
 
     def _fetch_well_known(self, host: str, deadline: float | None) -> tuple[str, int | None] | None:
@@ -209,3 +218,4 @@ class Resolver:
 
     def clear_cache(self) -> None:
         self._well_known.clear()
+        self._well_known_good.clear()

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from app.exceptions import InvalidInput, InvalidOpenIdToken, NotAllowed, UpstreamError
+from app.exceptions import (BlockedDestination, HomeserverTimeout, InvalidInput, InvalidOpenIdToken, NotAllowed,
+                            UpstreamError)
 from app.matrix.discovery import Resolver, TTLCache, parse_server_name
 from app.matrix.fedhttp import Destination
 
@@ -118,13 +119,28 @@ def verify(data: Any, *, server_urls: str = "", resolver: Resolver | None = None
     deadline = time.monotonic() + VERIFY_BUDGET
     override = parse_server_urls(server_urls).get(token.matrix_server_name)
     resolver = resolver or _resolver
-    destination = override or resolver.resolve(token.matrix_server_name, deadline=deadline)
     query = urlencode({"access_token": token.access_token})
-    response = resolver.fetcher.get(destination, f"{USERINFO_PATH}?{query}", max_bytes=USERINFO_MAX_BYTES,
-                                    deadline=deadline)
+    try:
+        destination = override or resolver.resolve(token.matrix_server_name, deadline=deadline)
+        response = resolver.fetcher.get(destination, f"{USERINFO_PATH}?{query}", max_bytes=USERINFO_MAX_BYTES,
+                                        deadline=deadline)
+    except (BlockedDestination, UpstreamError) as error:
+        raise _without_details(error, token.matrix_server_name) from None
     user_id = _user_from_userinfo(response.status, response.body, token.matrix_server_name)
     _verified.put(cache_key, user_id, min(POSITIVE_CACHE_SECONDS, token.expires_in or POSITIVE_CACHE_SECONDS))
     return user_id
+
+
+def _without_details(error: Exception, server_name: str) -> Exception:
+    """The same error class, with a message that does not tell an anonymous caller what our DNS
+    resolves or which addresses we can reach (the details go to the log)."""
+    log.warning("OpenID check for %s failed: %s", server_name, error)
+    if isinstance(error, BlockedDestination):
+        return BlockedDestination(f"Hexpack does not contact the homeserver {server_name}: it is not a public "
+                                  "server. The operator can allow a private homeserver with MATRIX_SERVER_URLS.")
+    if isinstance(error, HomeserverTimeout):
+        return HomeserverTimeout(f"The homeserver {server_name} did not answer in time; try again later.")
+    return UpstreamError(f"Could not reach the homeserver {server_name} to check your identity; try again later.")
 
 
 def _user_from_userinfo(status: int, body: bytes, server_name: str) -> str:

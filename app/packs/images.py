@@ -13,6 +13,9 @@ ALLOWED_FORMATS = ("PNG", "WEBP", "GIF", "JPEG")
 MAX_SIDE = 512  # stored sticker size; clients display at most 256 CSS px
 THUMB_SIDE = 128  # picker previews, shown at 64 CSS px (sharp on 2x screens)
 MAX_FRAMES = 200
+# Decoded pixels over all frames: the per-frame limit alone lets a small GIF of 200 large
+# frames claim gigabytes of memory.
+MAX_TOTAL_PIXELS = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -64,12 +67,15 @@ def _check_limits(img: Image.Image, *, name: str, max_pixels: int) -> None:
     frames = getattr(img, "n_frames", 1)
     if frames > MAX_FRAMES:
         raise ImportFailed(f"{name}: {frames} frames exceeds the limit of {MAX_FRAMES}.")
+    if width * height * frames > MAX_TOTAL_PIXELS:
+        raise ImportFailed(f"{name}: {frames} frames of {width}x{height} pixels is too much animation; "
+                           f"the limit is {MAX_TOTAL_PIXELS} pixels over all frames (make it smaller or shorter).")
 
 
 def _load_frames(img: Image.Image, *, name: str):
     frames, durations = [], []
     for frame in ImageSequence.Iterator(img):
-        frames.append(frame.convert("RGBA"))
+        frames.append(_fit(frame.convert("RGBA"), MAX_SIDE))  # shrink as we go: bounded memory
         durations.append(int(frame.info.get("duration", 100)) or 100)
     if not frames:
         raise ImportFailed(f"{name}: the image has no frames.")

@@ -9,6 +9,7 @@ from app.exceptions import ImportFailed
 
 MANIFEST_NAME = "pack.json"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+MAX_TAGS_LENGTH = 400  # the stickers.tags column
 CURRENCY_RE = re.compile(r"^[a-z]{3}$")
 
 
@@ -109,6 +110,9 @@ def _sticker(item, index: int, label: str) -> StickerSpec:
         emoji = "".join(emoji)
     if not isinstance(emoji, str) or not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise ImportFailed(f"{where}: 'emoji' must be a string and 'tags' a list of strings.")
+    tags = [tag.strip().lower() for tag in tags if tag.strip()]
+    if len(" ".join(tags)) > MAX_TAGS_LENGTH:
+        raise ImportFailed(f"{where}: its tags add up to more than {MAX_TAGS_LENGTH} characters.")
     key = str(item.get("id") or item["file"])
     return StickerSpec(key=key[:120], file=item["file"], body=body.strip()[:200], emoji=emoji[:64],
-                       tags=tuple(tag.strip().lower() for tag in tags if tag.strip()))
+                       tags=tuple(tags))

@@ -33,6 +33,8 @@ def _pack(source, name: str, label: str) -> PackSpec:
         raise ImportFailed(f"{label}/{name}: a maunium pack needs 'title' and a non-empty 'stickers' list.")
     slug = re.sub(r"[^a-z0-9-]+", "-", str(pack_id or title).lower()).strip("-")[:63] or "pack"
     specs = tuple(_sticker(item, index, f"{label}/{name}") for index, item in enumerate(stickers))
+    if len({spec.key for spec in specs}) != len(specs):
+        raise ImportFailed(f"{label}/{name}: two stickers have the same id.")
     return PackSpec(slug=slug, name=title[:120], description="", author="",
                     license="Not specified (imported from maunium/stickerpicker)",
                     attribution=f"Imported from the maunium/stickerpicker pack {title!r}.",
@@ -45,6 +47,12 @@ def _sticker(item, index: int, where: str) -> StickerSpec:
     if not match:
         raise ImportFailed(f"{where}: sticker #{index + 1} has no valid mxc:// url.")
     info = item.get("info") if isinstance(item.get("info"), dict) else {}
+    for key in ("w", "h", "size"):
+        value = info.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise ImportFailed(f"{where}: sticker #{index + 1} has an invalid info.{key} ({value!r}).")
+    if not isinstance(info.get("mimetype", ""), str):
+        raise ImportFailed(f"{where}: sticker #{index + 1} has an invalid info.mimetype.")
     emoji = ""
     telegram = item.get("net.maunium.telegram.sticker")
     if isinstance(telegram, dict) and isinstance(telegram.get("emoticons"), list):
