@@ -336,6 +336,11 @@ def test_the_store_fits_the_popover_and_works_from_the_keyboard(browser_page, wi
     assert frame.evaluate("document.activeElement.closest('li').dataset.pack") == "gold-hex"
     page.keyboard.press("Tab")
     assert frame.evaluate("document.activeElement.textContent") == "Buy $0.50"
+    with page.context.expect_page() as new_tab:  # Enter is a user gesture too
+        page.keyboard.press("Enter")
+    new_tab.value.wait_for_url("**/c/pay/*")
+    entry(frame, "gold-hex").locator(".item-meta", has_text="awaiting payment").wait_for()
+    assert frame.evaluate("document.activeElement.textContent") == "Buy $0.50"  # focus kept across re-renders
     page.keyboard.press("Escape")
     assert frame.locator("#store").is_hidden() and frame.locator("#packs").is_visible()
     assert frame.evaluate("document.activeElement.id") == "store-button"

@@ -24,6 +24,8 @@
   let loadedFor = undefined; // the token that answer was for
   let scrollBefore = 0;
   const pending = new Map(); // slug -> name of packs bought here that the picker does not show yet
+  const busy = new Map(); // slug -> label, while its Add or Buy request runs
+  const payLinks = new Map(); // slug -> Checkout URL, when the browser blocked the new tab
   let pollTimer = null;
   let pollUntil = 0;
   let widgetVisible = true;
@@ -85,9 +87,9 @@
   }
 
   async function load() {
-    const used = token();
     try {
-      const response = used ? await identity.fetch("/api/v1/store") : await fetch("/api/v1/store", { credentials: "omit" });
+      const response = token() ? await identity.fetch("/api/v1/store")
+        : await fetch("/api/v1/store", { credentials: "omit" });
       const data = await response.json().catch(() => ({}));
       if (!response.ok) throw new Error(data.error || "HTTP " + response.status);
       catalogue = data;
@@ -101,10 +103,18 @@
   function render() {
     renderNote();
     if (!catalogue) return;
+    // Keep the keyboard focus on the same control of the same pack across the re-render.
+    const focused = document.activeElement;
+    const row = focused && list.contains(focused) ? focused.closest("li.item") : null;
+    const part = focused && focused.classList.contains("item-link") ? ".item-link" : ".act";
     list.replaceChildren(...catalogue.packs.map(item));
     empty.textContent = catalogue.packs.length ? "" : "No packs in the store yet.";
     empty.hidden = catalogue.packs.length > 0;
     filter();
+    if (row) {
+      const again = list.querySelector('li[data-pack="' + CSS.escape(row.dataset.pack) + '"]');
+      if (again) (again.querySelector(part) || again.querySelector(".item-link")).focus();
+    }
   }
 
   function renderNote() {
@@ -159,12 +169,14 @@
     const link = el("a", { className: "item-link", href: pack.url, target: "_blank", rel: "noopener",
                            title: "All stickers, license and attribution (opens a new tab)" });
     const text = el("span", { className: "item-text" });
-    const meta = [pack.stickers + (pack.stickers === 1 ? " sticker" : " stickers"), pack.free ? "Free" : price(pack)];
+    const meta = [pack.stickers + (pack.stickers === 1 ? " sticker" : " stickers"),
+                  pack.free ? "Free" : price(pack)];
     if (pending.has(pack.slug)) meta.push("awaiting payment");
+    else if (pack.owned && !pack.free && !inPicker(pack.slug)) meta.push("yours, hidden");
     const previews = el("span", { className: "item-previews" });
     pack.previews.slice(1).forEach((url) => previews.append(image(url, 22)));
-    text.append(el("span", { className: "item-name" }, pack.name), el("span", { className: "item-meta" }, meta.join(" · ")),
-                previews);
+    text.append(el("span", { className: "item-name" }, pack.name),
+                el("span", { className: "item-meta" }, meta.join(" · ")), previews);
     link.append(image(pack.icon_url, 40, "item-icon"), text);
     row.append(link, action(pack));
     return row;
@@ -177,18 +189,29 @@
   }
 
   function action(pack) {
-    if (inPicker(pack.slug)) return el("span", { className: "badge owned" }, "✓ In your picker");
+    const slug = pack.slug;
+    if (inPicker(slug)) return el("span", { className: "badge owned" }, "✓ In your picker");
+    if (busy.has(slug)) {
+      const working = el("button", { type: "button", className: "act" }, busy.get(slug));
+      working.setAttribute("aria-disabled", "true"); // still focusable; a second click does nothing
+      return working;
+    }
+    if (payLinks.has(slug)) {
+      return el("a", { className: "act", href: payLinks.get(slug), target: "_blank", rel: "noopener" }, "Pay");
+    }
     if (pack.free || pack.owned) {
-      const add = el("button", { type: "button", className: "act" }, "Add");
-      add.setAttribute("aria-label", "Add " + pack.name + " to your picker");
-      add.addEventListener("click", () => addPack(pack, add));
-      return add;
+      return actionButton("Add", "Add " + pack.name + " to your picker", () => addPack(pack));
     }
     if (!pack.for_sale) return el("span", { className: "badge" }, "Not for sale");
-    const buyButton = el("button", { type: "button", className: "act" }, "Buy " + price(pack));
-    buyButton.setAttribute("aria-label", "Buy " + pack.name + " for " + price(pack) + " (opens Stripe Checkout in a new tab)");
-    buyButton.addEventListener("click", () => buy(pack, buyButton));
-    return buyButton;
+    return actionButton("Buy " + price(pack), "Buy " + pack.name + " for " + price(pack) +
+                        " (opens Stripe Checkout in a new tab)", () => buy(pack));
+  }
+
+  function actionButton(text, label, onClick) {
+    const control = el("button", { type: "button", className: "act" }, text);
+    control.setAttribute("aria-label", label);
+    control.addEventListener("click", onClick);
+    return control;
   }
 
   function needIdentity() {
@@ -202,28 +225,30 @@
   async function answer(response) {
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
-      throw Object.assign(new Error(data.error || "HTTP " + response.status), { status: response.status, errcode: data.errcode });
+      throw Object.assign(new Error(data.error || "HTTP " + response.status),
+                          { status: response.status, errcode: data.errcode });
     }
     return data;
   }
 
-  function addPack(pack, control) {
+  function addPack(pack) {
     if (needIdentity()) return;
-    control.disabled = true;
+    busy.set(pack.slug, "Adding…");
+    render();
     identity.fetch("/api/v1/me/packs/" + encodeURIComponent(pack.slug) + "/add", { method: "POST" })
       .then(answer)
       .then(() => identity.refresh())
       .then(() => say(pack.name + " is in your picker."))
       .catch((error) => say("Could not add " + pack.name + ": " + error.message))
-      .finally(render);
+      .finally(() => { busy.delete(pack.slug); render(); });
   }
 
-  function buy(pack, control) {
+  function buy(pack) {
     if (needIdentity()) return;
-    // Open the tab now, inside the click: after the API call the browser would block it.
+    // Open the tab now, inside the click: once the API has answered the browser would block it.
     const tab = openBlankTab();
-    control.disabled = true;
-    control.textContent = "Opening…";
+    busy.set(pack.slug, "Opening…");
+    render();
     identity.fetch("/api/v1/checkout", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ pack: pack.slug }),
     })
@@ -233,9 +258,9 @@
         if (tab && !tab.closed) {
           tab.location.href = data.checkout_url;
           say("Pay in the new tab: " + pack.name + " appears here as soon as the payment is through.");
-          render();
         } else {
-          offerLink(pack, data.checkout_url);
+          payLinks.set(pack.slug, data.checkout_url); // a link is a fresh click, which browsers allow
+          say("Your browser blocked the new tab: choose “Pay” to open Stripe Checkout.");
         }
       })
       .catch((error) => {
@@ -245,8 +270,8 @@
           identity.refresh().catch(() => {}).then(render);
         }
         say(error.status === 409 ? error.message : "Could not start the payment: " + error.message);
-        render();
-      });
+      })
+      .finally(() => { busy.delete(pack.slug); render(); });
   }
 
   function openBlankTab() {
@@ -258,16 +283,6 @@
       tab.document.body.textContent = "Opening Stripe Checkout…";
     } catch (e) { /* the tab works without its placeholder text */ }
     return tab;
-  }
-
-  // The browser blocked the tab: a link is a fresh click, which it allows.
-  function offerLink(pack, url) {
-    render();
-    const row = list.querySelector('li[data-pack="' + CSS.escape(pack.slug) + '"]');
-    const link = el("a", { className: "act", href: url, target: "_blank", rel: "noopener" }, "Pay");
-    if (row) row.lastChild.replaceWith(link);
-    say("Your browser blocked the new tab: choose “Pay” to open Stripe Checkout.");
-    link.focus();
   }
 
   // --- After Buy: refresh the user's picker until the pack is in it.
@@ -283,6 +298,7 @@
     if (!pending.size) return;
     if (Date.now() > pollUntil) {
       pending.clear();
+      payLinks.clear();
       if (catalogue) render();
       return;
     }
@@ -298,6 +314,7 @@
     pending.forEach((name, slug) => {
       if (!inPicker(slug)) return;
       pending.delete(slug);
+      payLinks.delete(slug);
       const entry = catalogue && catalogue.packs.find((pack) => pack.slug === slug);
       if (entry) entry.owned = true;
       say("Thank you! " + name + " is in your picker.");
