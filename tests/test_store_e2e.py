@@ -203,19 +203,26 @@ def test_a_double_click_on_buy_makes_one_checkout(browser_page, widget_host, sho
     open_store(frame)
     buy = entry(frame, "gold-hex").locator("button.act")
     with page.context.expect_page() as new_tab:
-        buy.click()
-        buy.click(force=True, no_wait_after=True)  # a fast second click, as a double click gives
-    new_tab.value.wait_for_url(fake_stripe.checkout_base + "/c/pay/*")
-    entry(frame, "gold-hex").locator("button.act", has_text="Buy $0.50").wait_for()
+        buy.dblclick()
+    checkout = new_tab.value
+    checkout.wait_for_url(fake_stripe.checkout_base + "/c/pay/*")
+    # Clicked again (however fast, whether the API has answered or not): the same tab, nothing new.
+    for _ in range(2):
+        buy.click(force=True, no_wait_after=True)
+    entry(frame, "gold-hex").locator(".item-meta", has_text="awaiting payment").wait_for()
+    buy.click()
     page.wait_for_timeout(500)
-    assert len(page.context.pages) == 2  # the host page and one Checkout tab
+    assert page.context.pages == [page, checkout]
     assert len(fake_stripe.sessions()) == 1 and len(orders()) == 1
-    # Clicking again, or two requests at once, hand out the same open Checkout.
+    # Once that tab is closed, Buy opens the same Checkout again; two requests at once get it too.
+    checkout.close()
+    with page.context.expect_page() as reopened:
+        buy.click()
+    reopened.value.wait_for_url(checkout.url)
     answers = frame.evaluate("""() => Promise.all([1, 2].map(() => hexpackWidget.identity.fetch('/api/v1/checkout', {
         method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({pack: 'gold-hex'})})
         .then(r => r.json())))""")
-    assert answers[0] == answers[1]
-    assert answers[0]["checkout_url"] == new_tab.value.url
+    assert answers[0] == answers[1] and answers[0]["checkout_url"] == checkout.url
     assert len(fake_stripe.sessions()) == 1 and len(orders()) == 1
 
 

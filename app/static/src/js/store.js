@@ -26,6 +26,7 @@
   const pending = new Map(); // slug -> name of packs bought here that the picker does not show yet
   const busy = new Map(); // slug -> label, while its Add or Buy request runs
   const payLinks = new Map(); // slug -> Checkout URL, when the browser blocked the new tab
+  const checkoutTabs = new Map(); // slug -> the tab we opened for its Checkout
   let pollTimer = null;
   let pollUntil = 0;
   let widgetVisible = true;
@@ -245,8 +246,14 @@
 
   function buy(pack) {
     if (needIdentity()) return;
+    const open = checkoutTabs.get(pack.slug);
+    if (open && !open.closed) { // a second click (or a double click): one tab per checkout
+      open.focus();
+      return;
+    }
     // Open the tab now, inside the click: once the API has answered the browser would block it.
     const tab = openBlankTab();
+    if (tab) checkoutTabs.set(pack.slug, tab);
     busy.set(pack.slug, "Opening…");
     render();
     identity.fetch("/api/v1/checkout", {
@@ -265,6 +272,7 @@
       })
       .catch((error) => {
         if (tab) tab.close();
+        checkoutTabs.delete(pack.slug);
         if (error.errcode === "ORG.HEXPACK.ALREADY_OWNED") {
           pack.owned = true;
           identity.refresh().catch(() => {}).then(render);
@@ -315,6 +323,7 @@
       if (!inPicker(slug)) return;
       pending.delete(slug);
       payLinks.delete(slug);
+      checkoutTabs.delete(slug);
       const entry = catalogue && catalogue.packs.find((pack) => pack.slug === slug);
       if (entry) entry.owned = true;
       say("Thank you! " + name + " is in your picker.");
