@@ -156,6 +156,7 @@
         await signIn();
         return fetchPicker(false);
       }
+      setState(parentOrigin ? "failed" : "no-client");
       return;
     }
     etag = response.headers.get("ETag");

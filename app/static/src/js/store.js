@@ -267,7 +267,8 @@
           say("Pay in the new tab: " + pack.name + " appears here as soon as the payment is through.");
         } else {
           payLinks.set(pack.slug, data.checkout_url); // a link is a fresh click, which browsers allow
-          say("Your browser blocked the new tab: choose “Pay” to open Stripe Checkout.");
+          say((tab ? "The new tab was closed" : "Your browser blocked the new tab") +
+              ": choose “Pay” to open Stripe Checkout.");
         }
       })
       .catch((error) => {
