@@ -198,7 +198,8 @@ def test_packs_publish_makes_stickers_sendable_in_the_page(app, client, runner, 
 
     assert result.exit_code == 0, result.output
     _, html = page(client, headers={"If-None-Match": before.headers["ETag"]})
-    cats = [b for b in html.all("button", **{"class": "s"}) if b["data-sticker-id"] in {str(s.id) for s in stickers_of("cats")}]
+    cat_ids = {str(s.id) for s in stickers_of("cats")}
+    cats = [b for b in html.all("button", **{"class": "s"}) if b["data-sticker-id"] in cat_ids]
     assert len(cats) == 2
     assert all(b["data-mxc"].startswith(f"mxc://{synapse.server_name}/") and "aria-disabled" not in b
                for b in cats)
