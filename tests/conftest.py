@@ -1,4 +1,4 @@
-"""Shared fixtures: app, client, runner, a real Synapse, a live HTTP server."""
+"""Shared fixtures: app, client, runner, a real Synapse, a live HTTP server, the fake Stripe."""
 from __future__ import annotations
 
 import os
@@ -12,6 +12,7 @@ from app import create_app
 from app.extensions import db
 from app.widget.page import clear_caches
 from tests.support.database import TestDatabase
+from tests.support.fake_stripe import FakeStripe
 from tests.support.net import free_port
 from tests.support.synapse import SynapseServer
 
@@ -102,6 +103,23 @@ def live_server(app):
     server = LiveServer(app).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def fake_stripe():
+    """A fake Stripe API and hosted Checkout on 127.0.0.1 (tests/support/fake_stripe.py)."""
+    fake = FakeStripe().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def stripe_live(app, live_server, fake_stripe):
+    """The app over HTTP, with the fake sending its webhooks there and Checkout returning there.
+    Point the app at the fake with `fake_stripe.app_settings()` in `app_config`."""
+    fake_stripe.webhook_url = live_server.url + "/stripe/webhook"
+    app.config["PUBLIC_URL"] = live_server.url
+    return live_server
 
 
 # Browser fixtures (Playwright + Debian's Chromium) and the widget host page.

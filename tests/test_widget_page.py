@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
+from app.assets import asset_url
 from app.extensions import db
 from app.models import Pack, Sticker
 from app.storage import media_filename
@@ -68,7 +69,7 @@ def test_picker_shows_a_tab_and_a_button_per_sticker_of_each_free_published_pack
     assert [tab["href"] for tab in tabs if tab["href"] != "#recent"] == ["#pack-blobs", "#pack-cats"]
     sections = html.all("section", **{"class": "pack"})
     assert [s.get("data-pack") for s in sections] == [None, "blobs", "cats"]  # "recent" comes first
-    buttons = html.all("button")
+    buttons = html.all("button", **{"class": "s"})
     expected = stickers_of("blobs") + stickers_of("cats")
     assert [b["data-sticker-id"] for b in buttons] == [str(s.id) for s in expected]
     first = expected[0]
@@ -78,6 +79,17 @@ def test_picker_shows_a_tab_and_a_button_per_sticker_of_each_free_published_pack
     icons = [img["data-src"] for img in images if img.get("width") == "28"]
     assert icons == [f"/media/{media_filename(s.thumb_sha256, s.thumb_mimetype)}"
                      for s in (stickers_of("blobs")[0], stickers_of("cats")[0])]
+
+
+def test_the_store_tab_is_a_button_whose_script_loads_only_when_wanted(client, packs):
+    _, html = page(client)
+    [button] = html.all("button", id="store-button")
+    assert (button["type"], button["aria-controls"], button["aria-expanded"]) == ("button", "store", "false")
+    assert button["data-script"] == asset_url("js/store.js")
+    [store] = html.all("section", id="store")
+    assert "hidden" in store
+    # The sticker grid's first paint waits for no store code.
+    assert [script["src"] for script in html.all("script")] == [asset_url("js/picker.js"), asset_url("js/identity.js")]
 
 
 def test_paid_and_unpublished_packs_are_not_listed(client, packs):
@@ -91,7 +103,7 @@ def test_paid_and_unpublished_packs_are_not_listed(client, packs):
 def test_stickers_without_mxc_are_marked_and_published_ones_carry_it(client, packs):
     _, html = page(client)
     assert all(b["aria-disabled"] == "true" and b["data-mxc"] == "" and "(not published yet)" in b["title"]
-               for b in html.all("button"))
+               for b in html.all("button", **{"class": "s"}))
 
     blobs = db.session.scalar(select(Pack).where(Pack.slug == "blobs"))
     blobs.stickers[0].mxc_uri = "mxc://hs.example/abc"
@@ -99,7 +111,7 @@ def test_stickers_without_mxc_are_marked_and_published_ones_carry_it(client, pac
     db.session.commit()
 
     _, html = page(client)
-    first, second = html.all("button")[:2]
+    first, second = html.all("button", **{"class": "s"})[:2]
     assert first["data-mxc"] == "mxc://hs.example/abc" and "aria-disabled" not in first
     assert "(not published yet)" not in first["title"]
     assert second["aria-disabled"] == "true"
@@ -186,7 +198,8 @@ def test_packs_publish_makes_stickers_sendable_in_the_page(app, client, runner, 
 
     assert result.exit_code == 0, result.output
     _, html = page(client, headers={"If-None-Match": before.headers["ETag"]})
-    cats = [b for b in html.all("button") if b["data-sticker-id"] in {str(s.id) for s in stickers_of("cats")}]
+    cat_ids = {str(s.id) for s in stickers_of("cats")}
+    cats = [b for b in html.all("button", **{"class": "s"}) if b["data-sticker-id"] in cat_ids]
     assert len(cats) == 2
     assert all(b["data-mxc"].startswith(f"mxc://{synapse.server_name}/") and "aria-disabled" not in b
                for b in cats)

@@ -16,6 +16,16 @@ def token_from_request() -> str | None:
     return request.args.get("access_token") or request.args.get("scalar_token") or None
 
 
+def optional_user():
+    """The user of the request's token, or None when it carries none.
+
+    A token that is sent but unknown, revoked or expired is still a 401: the caller then
+    signs in again instead of being shown an anonymous answer.
+    """
+    raw = token_from_request()
+    return user_for_token(raw) if raw else None
+
+
 def require_user(view):
     """Set g.user from the request's token; 401 M_UNKNOWN_TOKEN / M_MISSING_TOKEN otherwise."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -76,6 +76,12 @@ def set_picker(*, user: User, order: Any = None, hidden: Any = None, picker_hidd
             raise InvalidInput("picker_hidden must be true or false.")
         user.picker_hidden = picker_hidden
     _commit("Your picker was changed at the same time elsewhere; reload and try again.")
+
+
+def show_in_picker(*, user_id: int, pack_id: int) -> None:
+    """Un-hide a pack the user hid (their order is kept); no commit: the caller's use case owns it."""
+    db.session.execute(update(PickerPack).where(PickerPack.user_id == user_id, PickerPack.pack_id == pack_id)
+                       .values(visible=True))
 
 
 def _slugs(value: Any, name: str, known: dict) -> list[str]:

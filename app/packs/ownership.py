@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.auth.tokens import get_or_create_user
 from app.exceptions import InvalidInput, NotFound
 from app.extensions import db
+from app.library.services import show_in_picker
 from app.models import Entitlement, Pack, User
 from app.packs import entitlements
 
@@ -22,12 +23,17 @@ def published_pack(slug: str) -> Pack:
     return pack
 
 
-def add_free_pack(*, user: User, slug: str) -> Entitlement:
-    """Add a free pack to the user's packs (idempotent); paid packs must be bought."""
+def add_to_picker(*, user: User, slug: str) -> Entitlement:
+    """Put a pack in the user's picker (idempotent): a free pack is granted, and a pack the user
+    may use is shown again if they hid it. Paid packs must be bought first."""
     pack = published_pack(slug)
-    if not pack.is_free:
-        raise InvalidInput(f"{pack.name} is a paid pack: buy it with POST /api/v1/checkout.")
-    entitlement, _changed = entitlements.grant(user_id=user.id, pack_id=pack.id, source="free")
+    if pack.is_free:
+        entitlement, _changed = entitlements.grant(user_id=user.id, pack_id=pack.id, source="free")
+    else:
+        entitlement = entitlements.find_entitlement(user_id=user.id, pack_id=pack.id)
+        if entitlement is None or entitlement.revoked_at is not None:
+            raise InvalidInput(f"{pack.name} is a paid pack: buy it with POST /api/v1/checkout.")
+    show_in_picker(user_id=user.id, pack_id=pack.id)
     db.session.commit()
     return entitlement
 

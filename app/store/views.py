@@ -1,12 +1,14 @@
-"""The public store (server-rendered pack pages) and adding a free pack (widget token)."""
+"""The public store (server-rendered pack pages), its JSON catalogue for the picker's store tab,
+and adding a pack to the picker (widget token)."""
 from flask import Blueprint, g, jsonify, redirect, render_template, url_for
 
-from app.auth.request import require_user
+from app.auth.request import optional_user, require_user
 from app.extensions import csrf
 from app.media.urls import media_url
-from app.packs.ownership import add_free_pack
+from app.packs.ownership import add_to_picker
+from app.payments.money import minor_unit_digits
 from app.payments.services import payments_enabled
-from app.store.services import store_pack, store_packs
+from app.store.services import catalogue, store_pack, store_packs
 
 bp = Blueprint("store", __name__)
 
@@ -32,9 +34,33 @@ def pack_detail(slug: str):
     return render_template("store/pack_detail.html", pack=pack, creator=creator, for_sale=payments_enabled())
 
 
+@bp.get("/api/v1/store")
+def store_catalogue():
+    """Every published pack for the picker's store tab; `owned` is set when a Bearer token is sent."""
+    user = optional_user()
+    for_sale = payments_enabled()
+    response = jsonify(packs=[_entry_json(entry, for_sale) for entry in catalogue(user=user)],
+                       payments=for_sale, user_id=user.matrix_id if user else None)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Vary"] = "Authorization"
+    return response
+
+
 @bp.post("/api/v1/me/packs/<slug>/add")
 @csrf.exempt  # bearer-token JSON API
 @require_user
 def add_pack(slug: str):
-    entitlement = add_free_pack(user=g.user, slug=slug)
+    """A free pack, or one the user owns but hid, into their picker."""
+    entitlement = add_to_picker(user=g.user, slug=slug)
     return jsonify(pack=slug, source=entitlement.source)
+
+
+def _entry_json(entry, for_sale: bool) -> dict:
+    pack = entry.pack
+    price = None if pack.is_free else {"amount": pack.price_amount, "currency": pack.currency,
+                                       "decimals": minor_unit_digits(pack.currency)}
+    return {"slug": pack.slug, "name": pack.name, "description": pack.description, "author": pack.author,
+            "license": pack.license, "stickers": entry.stickers,
+            "icon_url": entry.previews[0] if entry.previews else "",
+            "previews": entry.previews, "url": url_for("store.pack_detail", slug=pack.slug),
+            "free": pack.is_free, "price": price, "for_sale": for_sale and not pack.is_free, "owned": entry.owned}

@@ -1,4 +1,4 @@
-"""Payments fixtures: a fake Stripe API on 127.0.0.1, the app pointed at it, users and packs."""
+"""Payments fixtures: the app pointed at the fake Stripe (tests/conftest.py), users and packs."""
 from __future__ import annotations
 
 import pytest
@@ -6,31 +6,14 @@ import pytest
 from app.auth.tokens import get_or_create_user, issue_token
 from app.extensions import db
 from app.models import Pack
-from tests.support.fake_stripe import FakeStripe
 
 SECRET_KEY = "sk_test_hexpack_suite"
 
 
 @pytest.fixture
-def fake_stripe():
-    fake = FakeStripe().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def app_config(app_config, fake_stripe):
     """The app with Stripe configured against the fake (tests clear STRIPE_SECRET_KEY to turn it off)."""
-    return {**app_config, "STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_API_BASE": fake_stripe.api_base,
-            "STRIPE_WEBHOOK_SECRET": fake_stripe.webhook_secret}
-
-
-@pytest.fixture
-def stripe_live(app, live_server, fake_stripe):
-    """The app over HTTP, with the fake sending its webhooks there and Checkout returning there."""
-    fake_stripe.webhook_url = live_server.url + "/stripe/webhook"
-    app.config["PUBLIC_URL"] = live_server.url
-    return live_server
+    return {**app_config, **fake_stripe.app_settings(SECRET_KEY)}
 
 
 class Buyer:

@@ -140,6 +140,11 @@ class FakeStripe:
                 server.server_close()
         self._delivery_pool.shutdown(wait=True)
 
+    def app_settings(self, secret_key: str = "sk_test_hexpack_suite") -> dict:
+        """The app settings that point Hexpack at this fake."""
+        return {"STRIPE_SECRET_KEY": secret_key, "STRIPE_API_BASE": self.api_base,
+                "STRIPE_WEBHOOK_SECRET": self.webhook_secret}
+
     # --- inspection ---
     def get(self, object_id: str) -> dict:
         with self.lock:

@@ -3,7 +3,8 @@
 // ask the Matrix client for an OpenID token (widget API get_openid, MSC1960), exchange it at
 // POST /api/v1/session for our bearer token (kept in memory only, never a cookie), and swap in
 // the user's picker, fetched from the same URL with that token. Uses window.hexpackWidget
-// (picker.js) for the widget API transport.
+// (picker.js) for the widget API transport, and adds window.hexpackWidget.identity for store.js:
+// the token, its state, an authorised fetch and refresh() of the user's picker.
 "use strict";
 (() => {
   const widget = window.hexpackWidget;
@@ -13,6 +14,8 @@
   const parentOrigin = originOf(params.get("parentUrl"));
   const identified = document.documentElement.dataset.identified === "true";
   let token = identified ? params.get("scalar_token") || params.get("access_token") : null;
+  // signed-in | signing-in (asking, or about to) | declined | failed | no-client (nobody to ask)
+  let state = token ? "signed-in" : parentOrigin ? "signing-in" : "no-client";
   let etag = null;
   let openIdRequestId = null; // requestId of our get_openid that the user has still to confirm
   let pendingConsent = null; // {resolve, reject} until the client's openid_credentials push
@@ -30,6 +33,11 @@
 
   function say(text) {
     if (widget.say) widget.say(text);
+  }
+
+  function setState(next) {
+    state = next;
+    widget.emit("identity", next);
   }
 
   // picker.js resolves get_openid with the response only; the delayed openid_credentials push
@@ -66,21 +74,40 @@
   }
 
   async function signIn() {
-    const credentials = await requestOpenId();
-    const body = {
-      access_token: credentials.access_token,
-      token_type: credentials.token_type,
-      matrix_server_name: credentials.matrix_server_name,
-      expires_in: credentials.expires_in,
-    };
-    const response = await fetch("/api/v1/session", {
-      method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok || !data.token) throw new Error(data.error || "sign-in failed (" + response.status + ")");
-    token = data.token;
+    setState("signing-in");
+    try {
+      const credentials = await requestOpenId();
+      const body = {
+        access_token: credentials.access_token,
+        token_type: credentials.token_type,
+        matrix_server_name: credentials.matrix_server_name,
+        expires_in: credentials.expires_in,
+      };
+      const response = await fetch("/api/v1/session", {
+        method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const data = await response.json().catch(() => ({}));
+      if (!response.ok || !data.token) throw new Error(data.error || "sign-in failed (" + response.status + ")");
+      token = data.token;
+    } catch (error) {
+      setState(error instanceof Declined ? "declined" : "failed");
+      throw error;
+    }
+    setState("signed-in");
     say("");
+  }
+
+  // fetch() with our token; an expired or revoked token (401) signs in again once and retries.
+  async function authorizedFetch(url, options = {}, retry = true) {
+    if (!token) throw new Declined("no Matrix identity");
+    const headers = Object.assign({}, options.headers, { Authorization: "Bearer " + token });
+    const response = await fetch(url, Object.assign({ credentials: "omit" }, options, { headers }));
+    if (response.status !== 401 || !retry || !parentOrigin) return response;
+    token = null;
+    etag = null;
+    await signIn();
+    return authorizedFetch(url, options, false);
   }
 
   function pageUrl() {
@@ -91,7 +118,29 @@
     return location.pathname + (text ? "?" + text : "");
   }
 
-  async function refresh(retry = true) {
+  // Re-fetch the user's picker (a cheap 304 when nothing changed) and swap in what changed.
+  // Calls that arrive while one runs are folded into one more run after it.
+  let refreshing = null;
+  let refreshAgain = false;
+  function refresh() {
+    if (refreshing) {
+      refreshAgain = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      try {
+        do {
+          refreshAgain = false;
+          await fetchPicker(true);
+        } while (refreshAgain);
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  }
+
+  async function fetchPicker(retry) {
     if (!token) return;
     const headers = { Authorization: "Bearer " + token };
     if (etag) headers["If-None-Match"] = etag;
@@ -105,12 +154,15 @@
       etag = null;
       if (retry && parentOrigin) {
         await signIn();
-        return refresh(false);
+        return fetchPicker(false);
       }
+      setState(parentOrigin ? "failed" : "no-client");
       return;
     }
     etag = response.headers.get("ETag");
     swap(doc);
+    document.documentElement.dataset.identified = "true"; // as if the server had rendered it for the user
+    widget.emit("packs"); // store.js: a bought pack may have arrived
   }
 
   function swap(doc) {
@@ -124,7 +176,7 @@
     nav.replaceChildren(...[...newNav.children].map((node) => document.importNode(node, true)));
     const freshRecentTab = document.getElementById("recent-tab");
     if (freshRecentTab) freshRecentTab.hidden = recentHidden;
-    nav.querySelectorAll("img[data-src]").forEach(load); // pack icons, if the page defers them
+    nav.querySelectorAll("img[data-src]").forEach(widget.load); // pack icons, if the page defers them
     addManageButton();
 
     const recent = document.getElementById("recent");
@@ -136,7 +188,7 @@
     const packs = fresh.filter((node) => node.id !== "pack-_favourites");
     main.insertBefore(fragment(favourites), recent || main.firstChild);
     main.insertBefore(fragment(packs), noResults);
-    lazyLoad(main.querySelectorAll("img[data-src]"));
+    widget.lazyLoad(main.querySelectorAll("img[data-src]"));
     // Let picker.js re-apply the search and rebuild "recently used" against the new packs.
     const search = document.getElementById("search");
     if (search) search.dispatchEvent(new Event("input"));
@@ -146,21 +198,6 @@
     const result = document.createDocumentFragment();
     nodes.forEach((node) => result.append(node));
     return result;
-  }
-
-  function load(img) {
-    img.src = img.dataset.src;
-    img.removeAttribute("data-src");
-  }
-
-  function lazyLoad(images) {
-    if (!("IntersectionObserver" in window)) return images.forEach(load);
-    const observer = new IntersectionObserver((entries) => {
-      entries.forEach((entry) => {
-        if (entry.isIntersecting) { observer.unobserve(entry.target); load(entry.target); }
-      });
-    }, { rootMargin: "64px" });
-    images.forEach((img) => observer.observe(img));
   }
 
   // "Manage" opens Element's integration manager at our sticker picker screen (Element only).
@@ -192,8 +229,8 @@
       event.preventDefault();
       const id = button.dataset.stickerId;
       const starred = !!main.querySelector('#pack-_favourites button.s[data-sticker-id="' + CSS.escape(id) + '"]');
-      fetch("/api/v1/me/favourites/" + encodeURIComponent(id), {
-        method: starred ? "DELETE" : "PUT", credentials: "omit", headers: { Authorization: "Bearer " + token },
+      authorizedFetch("/api/v1/me/favourites/" + encodeURIComponent(id), {
+        method: starred ? "DELETE" : "PUT",
       }).then((response) => {
         if (!response.ok) throw new Error("HTTP " + response.status);
         say(starred ? "Removed from favourites." : "Added to favourites.");
@@ -212,16 +249,26 @@
   // Ask for the user's identity once the client has started talking to us (capabilities).
   if (!token && parentOrigin) widget.on("ready", startSignIn);
 
-  let signInStarted = false;
+  // Signs in (once at a time; again later if the store asks after a refusal).
+  let signingIn = null;
   function startSignIn() {
-    if (signInStarted || token) return;
-    signInStarted = true;
-    signIn()
+    if (token || !parentOrigin) return Promise.resolve();
+    signingIn = signingIn || signIn()
       .then(() => refresh())
       .catch((error) => {
         // Declining is a fine answer: the free picker keeps working, so no toast covers it.
         if (error instanceof Declined) console.info("Hexpack: no Matrix identity shared; showing free packs.");
         else say("Could not sign you in (" + error.message + "): showing free packs.");
-      });
+      })
+      .finally(() => { signingIn = null; });
+    return signingIn;
   }
+
+  widget.identity = {
+    get token() { return token; },
+    get state() { return state; },
+    fetch: authorizedFetch,
+    refresh,
+    signIn: startSignIn,
+  };
 })();

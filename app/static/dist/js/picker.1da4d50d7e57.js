@@ -111,7 +111,8 @@
     document.documentElement.dataset.theme = /dark|black/i.test(name || "") ? "dark" : "light";
   }
 
-  window.hexpackWidget = { sendRequest, on, get approved() { return approved; } };
+  // Shared with identity.js and store.js: the transport, module events (emit/on) and image loading.
+  window.hexpackWidget = { sendRequest, on, emit, load, lazyLoad, get approved() { return approved; } };
 
   // --- Picker UI, once the grid is parsed.
   const RECENT_KEY = "hexpackRecentStickers";
@@ -154,6 +155,7 @@
       requestAnimationFrame(() => { ticking = false; markActiveTab(); });
     }, { passive: true });
     on("visibility", (visible) => { if (visible) search.focus({ preventScroll: true }); });
+    bindStoreButton();
 
     function say(text) {
       clearTimeout(statusTimer);
@@ -300,6 +302,30 @@
       });
       return best;
     }
+  }
+
+  // The store tab's script loads on the first sign of interest in it (pointer, focus, click),
+  // so it costs the sticker grid's first paint nothing.
+  function bindStoreButton() {
+    const button = document.getElementById("store-button");
+    if (!button) return;
+    let loading = null;
+    const loadStore = () => {
+      loading = loading || new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = button.dataset.script;
+        script.onload = resolve;
+        script.onerror = () => { loading = null; reject(new Error("the store could not be loaded")); };
+        document.head.append(script);
+      });
+      return loading;
+    };
+    ["pointerenter", "focus", "touchstart"].forEach((name) =>
+      button.addEventListener(name, () => loadStore().catch(() => {}), { once: true, passive: true }));
+    button.addEventListener("click", () => {
+      loadStore().then(() => window.hexpackWidget.store.toggle())
+        .catch((error) => window.hexpackWidget.say("Sorry, " + error.message + "."));
+    });
   }
 
   function lazyLoad(images) {

@@ -1,0 +1,382 @@
+// Hexpack store tab: every published pack, with Add (free packs) and Buy (Stripe Checkout in a new
+// tab, since Checkout cannot be framed and the picker's sandbox forbids top navigation). Loaded on
+// demand by picker.js; uses window.hexpackWidget (say, on) and its identity (identity.js: token,
+// authorised fetch, refresh of the user's picker). After Buy it refreshes the picker every few
+// seconds while it is visible, until the pack shows up.
+"use strict";
+(() => {
+  const widget = window.hexpackWidget;
+  const identity = widget.identity;
+  const POLL_EVERY = 3000;
+  const POLL_FOR = 15 * 60 * 1000; // most buyers pay within minutes; visibility refreshes after that
+  const button = document.getElementById("store-button");
+  const view = document.getElementById("store");
+  const main = document.getElementById("packs");
+  const tabs = document.querySelector("nav.tabs");
+  const search = document.getElementById("search");
+  const heading = el("h2", { tabIndex: -1 }, "Store");
+  const note = el("p", { className: "store-note", hidden: true });
+  const list = el("ul", { className: "store-list" });
+  const empty = el("p", { className: "empty" }, "Loading the store…");
+  view.append(heading, note, list, empty);
+
+  let catalogue = null; // the last answer of GET /api/v1/store
+  let loadedFor = undefined; // the token that answer was for
+  let scrollBefore = 0;
+  const pending = new Map(); // slug -> name of packs bought here that the picker does not show yet
+  const busy = new Map(); // slug -> label, while its Add or Buy request runs
+  const payLinks = new Map(); // slug -> Checkout URL, when the browser blocked the new tab
+  const checkoutTabs = new Map(); // slug -> the tab we opened for its Checkout
+  let pollTimer = null;
+  let pollUntil = 0;
+  let widgetVisible = true;
+
+  function el(tag, props, text) {
+    const node = Object.assign(document.createElement(tag), props || {});
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function say(text) {
+    widget.say(text);
+  }
+
+  function isOpen() {
+    return !view.hidden;
+  }
+
+  function toggle() {
+    if (isOpen()) close();
+    else open();
+  }
+
+  function open() {
+    scrollBefore = window.scrollY;
+    resetSearch("Search the store");
+    view.hidden = false;
+    main.hidden = true;
+    tabs.hidden = true;
+    button.setAttribute("aria-expanded", "true");
+    button.textContent = "Stickers";
+    window.scrollTo(0, 0);
+    heading.focus({ preventScroll: true });
+    if (!catalogue || loadedFor !== token()) load();
+    else render();
+  }
+
+  function close() {
+    resetSearch("Search stickers");
+    view.hidden = true;
+    main.hidden = false;
+    tabs.hidden = false;
+    button.setAttribute("aria-expanded", "false");
+    button.textContent = "Store";
+    window.scrollTo(0, scrollBefore);
+  }
+
+  // The search box filters the store while it is open, the stickers otherwise.
+  function resetSearch(placeholder) {
+    search.placeholder = placeholder;
+    if (search.value) {
+      search.value = "";
+      search.dispatchEvent(new Event("input"));
+    }
+  }
+
+  function token() {
+    return identity ? identity.token : null;
+  }
+
+  async function load() {
+    try {
+      const response = token() ? await identity.fetch("/api/v1/store")
+        : await fetch("/api/v1/store", { credentials: "omit" });
+      const data = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(data.error || "HTTP " + response.status);
+      catalogue = data;
+      loadedFor = token();
+      render();
+    } catch (error) {
+      if (!catalogue) empty.textContent = "Could not load the store (" + error.message + ").";
+    }
+  }
+
+  function render() {
+    renderNote();
+    if (!catalogue) return;
+    // Keep the keyboard focus on the same control of the same pack across the re-render.
+    const focused = document.activeElement;
+    const row = focused && list.contains(focused) ? focused.closest("li.item") : null;
+    const part = focused && focused.classList.contains("item-link") ? ".item-link" : ".act";
+    list.replaceChildren(...catalogue.packs.map(item));
+    empty.textContent = catalogue.packs.length ? "" : "No packs in the store yet.";
+    empty.hidden = catalogue.packs.length > 0;
+    filter();
+    if (row) {
+      const again = list.querySelector('li[data-pack="' + CSS.escape(row.dataset.pack) + '"]');
+      if (again) (again.querySelector(part) || again.querySelector(".item-link")).focus();
+    }
+  }
+
+  function renderNote() {
+    const state = identity ? identity.state : "no-client";
+    const selling = !catalogue || catalogue.payments;
+    const texts = [];
+    let retry = "";
+    if (!selling && catalogue.packs.some((pack) => !pack.free)) {
+      texts.push("Paid packs are not for sale on this server at the moment.");
+    }
+    const needs = (selling ? "Buying" : "Adding") + " packs needs your Matrix identity";
+    if (state === "signing-in") {
+      texts.push("Checking your Matrix identity…");
+    } else if (state === "declined") {
+      texts.push(needs + ": allow Hexpack to verify it.");
+      retry = "Verify identity";
+    } else if (state === "failed") {
+      texts.push(needs + ", which could not be verified.");
+      retry = "Try again";
+    } else if (state === "no-client") {
+      texts.push(needs + ", which this client does not share with the picker.");
+    }
+    note.replaceChildren(texts.join(" "));
+    note.hidden = texts.length === 0;
+    if (retry) {
+      const again = el("button", { type: "button", className: "link" }, retry);
+      again.addEventListener("click", () => identity.signIn());
+      note.append(" ", again);
+    }
+  }
+
+  function inPicker(slug) {
+    return !!document.getElementById("pack-" + slug);
+  }
+
+  function price(pack) {
+    const { amount, currency, decimals } = pack.price;
+    const value = amount / Math.pow(10, decimals);
+    try {
+      return new Intl.NumberFormat(document.documentElement.lang || undefined, {
+        style: "currency", currency: currency.toUpperCase(), minimumFractionDigits: decimals,
+        maximumFractionDigits: decimals,
+      }).format(value);
+    } catch (e) {
+      return value.toFixed(decimals) + " " + currency.toUpperCase();
+    }
+  }
+
+  function item(pack) {
+    const row = el("li", { className: "item" });
+    row.dataset.pack = pack.slug;
+    const link = el("a", { className: "item-link", href: pack.url, target: "_blank", rel: "noopener",
+                           title: "All stickers, license and attribution (opens a new tab)" });
+    const text = el("span", { className: "item-text" });
+    const meta = [pack.stickers + (pack.stickers === 1 ? " sticker" : " stickers"),
+                  pack.free ? "Free" : price(pack)];
+    if (pending.has(pack.slug)) meta.push("awaiting payment");
+    else if (pack.owned && !pack.free && !inPicker(pack.slug)) meta.push("yours, hidden");
+    const previews = el("span", { className: "item-previews" });
+    pack.previews.slice(1).forEach((url) => previews.append(image(url, 22)));
+    text.append(el("span", { className: "item-name" }, pack.name),
+                el("span", { className: "item-meta" }, meta.join(" · ")), previews);
+    link.append(image(pack.icon_url, 40, "item-icon"), text);
+    row.append(link, action(pack));
+    return row;
+  }
+
+  function image(url, size, className) {
+    const img = el("img", { src: url, alt: "", width: size, height: size, loading: "lazy", decoding: "async" });
+    if (className) img.className = className;
+    return img;
+  }
+
+  function action(pack) {
+    const slug = pack.slug;
+    if (inPicker(slug)) return el("span", { className: "badge owned" }, "✓ In your picker");
+    if (busy.has(slug)) {
+      const working = el("button", { type: "button", className: "act" }, busy.get(slug));
+      working.setAttribute("aria-disabled", "true"); // still focusable; a second click does nothing
+      return working;
+    }
+    if (payLinks.has(slug)) {
+      return el("a", { className: "act", href: payLinks.get(slug), target: "_blank", rel: "noopener" }, "Pay");
+    }
+    if (pack.free || pack.owned) {
+      return actionButton("Add", "Add " + pack.name + " to your picker", () => addPack(pack));
+    }
+    if (!pack.for_sale) return el("span", { className: "badge" }, "Not for sale");
+    return actionButton("Buy " + price(pack), "Buy " + pack.name + " for " + price(pack) +
+                        " (opens Stripe Checkout in a new tab)", () => buy(pack));
+  }
+
+  function actionButton(text, label, onClick) {
+    const control = el("button", { type: "button", className: "act" }, text);
+    control.setAttribute("aria-label", label);
+    control.addEventListener("click", onClick);
+    return control;
+  }
+
+  function needIdentity() {
+    if (token()) return false;
+    const state = identity ? identity.state : "no-client";
+    const retry = { declined: "Verify identity", failed: "Try again" }[state];
+    say("Buying and adding packs needs your Matrix identity" + (retry ? ": choose “" + retry + "” above." : "."));
+    return true;
+  }
+
+  async function answer(response) {
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      throw Object.assign(new Error(data.error || "HTTP " + response.status),
+                          { status: response.status, errcode: data.errcode });
+    }
+    return data;
+  }
+
+  function addPack(pack) {
+    if (needIdentity()) return;
+    busy.set(pack.slug, "Adding…");
+    render();
+    identity.fetch("/api/v1/me/packs/" + encodeURIComponent(pack.slug) + "/add", { method: "POST" })
+      .then(answer)
+      .then(() => identity.refresh())
+      .then(() => say(pack.name + " is in your picker."))
+      .catch((error) => say("Could not add " + pack.name + ": " + error.message))
+      .finally(() => { busy.delete(pack.slug); render(); });
+  }
+
+  function buy(pack) {
+    if (needIdentity()) return;
+    const open = checkoutTabs.get(pack.slug);
+    if (open && !open.closed) { // a second click (or a double click): one tab per checkout
+      open.focus();
+      return;
+    }
+    // Open the tab now, inside the click: once the API has answered the browser would block it.
+    const tab = openBlankTab();
+    if (tab) checkoutTabs.set(pack.slug, tab);
+    busy.set(pack.slug, "Opening…");
+    render();
+    identity.fetch("/api/v1/checkout", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ pack: pack.slug }),
+    })
+      .then(answer)
+      .then((data) => {
+        watch(pack);
+        if (tab && !tab.closed) {
+          tab.location.href = data.checkout_url;
+          say("Pay in the new tab: " + pack.name + " appears here as soon as the payment is through.");
+        } else {
+          payLinks.set(pack.slug, data.checkout_url); // a link is a fresh click, which browsers allow
+          say((tab ? "The new tab was closed" : "Your browser blocked the new tab") +
+              ": choose “Pay” to open Stripe Checkout.");
+        }
+      })
+      .catch((error) => {
+        if (tab) tab.close();
+        checkoutTabs.delete(pack.slug);
+        if (error.errcode === "ORG.HEXPACK.ALREADY_OWNED") {
+          pack.owned = true;
+          identity.refresh().catch(() => {}).then(render);
+        }
+        say(error.status === 409 ? error.message : "Could not start the payment: " + error.message);
+      })
+      .finally(() => { busy.delete(pack.slug); render(); });
+  }
+
+  function openBlankTab() {
+    const tab = window.open("", "_blank");
+    if (!tab) return null;
+    try {
+      tab.opener = null; // the payment page gets no handle on the picker
+      tab.document.title = "Stripe Checkout";
+      tab.document.body.textContent = "Opening Stripe Checkout…";
+    } catch (e) { /* the tab works without its placeholder text */ }
+    return tab;
+  }
+
+  // --- After Buy: refresh the user's picker until the pack is in it.
+  function watch(pack) {
+    pending.set(pack.slug, pack.name);
+    pollUntil = Date.now() + POLL_FOR;
+    schedule();
+  }
+
+  function schedule() {
+    clearTimeout(pollTimer);
+    pollTimer = null;
+    if (!pending.size) return;
+    if (Date.now() > pollUntil) {
+      pending.clear();
+      payLinks.clear();
+      if (catalogue) render();
+      return;
+    }
+    if (document.visibilityState === "visible" && widgetVisible) pollTimer = setTimeout(poll, POLL_EVERY);
+  }
+
+  function poll() {
+    pollTimer = null;
+    identity.refresh().catch(() => {}).then(schedule);
+  }
+
+  widget.on("packs", () => {
+    pending.forEach((name, slug) => {
+      if (!inPicker(slug)) return;
+      pending.delete(slug);
+      payLinks.delete(slug);
+      checkoutTabs.delete(slug);
+      const entry = catalogue && catalogue.packs.find((pack) => pack.slug === slug);
+      if (entry) entry.owned = true;
+      say("Thank you! " + name + " is in your picker.");
+    });
+    if (!pending.size) schedule();
+    if (catalogue) render();
+  });
+
+  widget.on("identity", () => {
+    if (!isOpen()) return;
+    if (token() && loadedFor !== token()) load();
+    else renderNote();
+  });
+
+  widget.on("visibility", (visible) => {
+    widgetVisible = !!visible; // identity.js refreshes the picker when it is shown again
+    schedule();
+  });
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && pending.size) poll();
+    else schedule();
+  });
+
+  // --- Keyboard and search.
+  function filter() {
+    const terms = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    list.querySelectorAll("li.item").forEach((row) => {
+      const pack = catalogue.packs.find((entry) => entry.slug === row.dataset.pack);
+      const hay = [pack.name, pack.author, pack.description, pack.slug].join(" ").toLowerCase();
+      row.hidden = !terms.every((term) => hay.includes(term));
+      if (!row.hidden) shown++;
+    });
+    if (catalogue.packs.length) {
+      empty.hidden = shown > 0;
+      empty.textContent = "No packs match your search.";
+    }
+  }
+
+  search.addEventListener("input", () => { if (isOpen() && catalogue) filter(); });
+  search.addEventListener("keydown", (event) => {
+    if (!isOpen() || event.key !== "ArrowDown") return;
+    const first = list.querySelector("li.item:not([hidden]) a");
+    if (first) { first.focus(); event.preventDefault(); }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !isOpen()) return;
+    if (event.defaultPrevented) { if (catalogue) filter(); return; } // the search box was cleared
+    close();
+    button.focus();
+  });
+
+  widget.store = { toggle, open, close };
+})();

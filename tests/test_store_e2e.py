@@ -1,0 +1,354 @@
+"""The picker's store tab in real Chromium: matrix-widget-api's ClientWidgetApi hosts the picker as
+Element does and hands it a real Synapse OpenID token; the app runs on a live server with the real
+`stripe` library talking to the fake Stripe (tests/support/fake_stripe.py), whose hosted Checkout
+page pays and sends signed webhooks back to the app. Paid stickers are published to the real
+Synapse, and a bought sticker is sent there as an m.sticker event.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from PIL import Image, ImageDraw
+from sqlalchemy import func, select
+
+from app.auth.tokens import get_or_create_user
+from app.extensions import db
+from app.library import services as library
+from app.models import Order, Sticker, StripeEvent
+
+pytestmark = [pytest.mark.browser, pytest.mark.synapse]
+WIDGET = "/api/widgets/stickerpicker?theme=$org.matrix.msc2873.client_theme"
+
+
+@pytest.fixture(autouse=True)
+def fresh_render_caches():
+    """The picker's render caches key on (pack id, revision); ids come back after each test's wipe."""
+    from app.widget import page, render
+
+    render._cache.clear()
+    page._pages.clear()
+
+
+@pytest.fixture
+def app_config(app_config, fake_stripe):
+    return {**app_config, **fake_stripe.app_settings()}
+
+
+def make_pack(folder, slug: str, name: str, *, price: int = 0, count: int = 3):
+    folder.mkdir()
+    stickers = []
+    for index in range(count):
+        image = Image.new("RGBA", (160, 160), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        draw.regular_polygon((80, 80, 70), 6, fill=(30 + 60 * index, 140, 220 - 50 * index, 255))
+        draw.rectangle((20 + 10 * index, 70, 40 + 10 * index, 90), fill=(255, 255, 255, 255))
+        image.save(folder / f"{index}.png")
+        stickers.append({"file": f"{index}.png", "body": f"{name} {index}", "emoji": "⬡"})
+    (folder / "pack.json").write_text(json.dumps({
+        "name": name, "slug": slug, "license": "CC0-1.0", "attribution": "Hexpack tests", "author": "Tests",
+        "stickers": stickers, "price": {"amount": price, "currency": "usd"} if price else 0}))
+    return folder
+
+
+class Shop:
+    pass
+
+
+@pytest.fixture
+def shop(app, runner, synapse, stripe_live, tmp_path):
+    """A free pack (Blobs) and a paid one (Gold Hex, $0.50), both published to the real Synapse by
+    `packs publish`; a chat user in a room; the app live, with Stripe's webhooks coming to it."""
+    operator = synapse.register_user()
+    chatter = synapse.register_user()
+    app.config.update(MATRIX_HOMESERVER_URL=synapse.base_url, MATRIX_ACCESS_TOKEN=operator.access_token,
+                      MATRIX_SERVER_URLS=f"{synapse.server_name}={synapse.base_url}")
+    for folder in (make_pack(tmp_path / "blobs", "blobs", "Blobs"),
+                   make_pack(tmp_path / "gold", "gold-hex", "Gold Hex", price=50)):
+        result = runner.invoke(args=["packs", "import", str(folder)])
+        assert result.exit_code == 0, result.output
+    published = runner.invoke(args=["packs", "publish"])
+    assert published.exit_code == 0, published.output
+    s = Shop()
+    s.synapse, s.chatter, s.live = synapse, chatter, stripe_live
+    s.room_id = synapse.create_room(chatter)
+    s.gold = list(db.session.scalars(select(Sticker).join(Sticker.pack).where(Sticker.body.like("Gold Hex %"))
+                                     .order_by(Sticker.position)))
+    assert all(sticker.mxc_uri and sticker.mxc_uri.startswith("mxc://") for sticker in s.gold)
+    return s
+
+
+def open_picker(page, widget_host, shop, *, openid="allowed", theme="light"):
+    """The host page plays Element; the picker signs in with the chat user's OpenID token."""
+    page.goto(widget_host.url)
+    mode = {"state": openid}
+    if openid == "allowed":
+        mode["token"] = shop.synapse.openid_token(shop.chatter)
+    m = {"baseUrl": shop.synapse.base_url, "accessToken": shop.chatter.access_token, "roomId": shop.room_id}
+    page.evaluate("cfg => hexpackHost.start(cfg)", {
+        "widgetUrl": shop.live.url + WIDGET, "userId": shop.chatter.user_id, "roomId": shop.room_id,
+        "homeserverUrl": shop.synapse.base_url, "matrix": m, "openid": mode, "theme": theme})
+    page.frame_locator("#widget-frame").locator("#store-button").wait_for()  # the picker has loaded
+    frame = page.frame(name="widget-frame")
+    if openid == "allowed":  # signed in, and the user's own picker swapped in
+        wait_in(page, frame, "document.documentElement.dataset.identified === 'true'")
+    else:
+        wait_in(page, frame, "window.hexpackWidget.identity && hexpackWidget.identity.state === 'declined'")
+    return frame
+
+
+def wait_in(page, frame, expression: str, timeout: float = 15.0) -> None:
+    """Poll an expression in the picker (its CSP forbids eval, so no wait_for_function there)."""
+    deadline = time.monotonic() + timeout
+    while not frame.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for: {expression}\nconsole:\n{page.console_log.text()}")
+        page.wait_for_timeout(50)  # not time.sleep: Playwright delivers events meanwhile
+
+
+def wait_until(page, condition, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {condition}"
+        page.wait_for_timeout(50)
+
+
+def open_store(frame):
+    frame.locator("#store-button").click()
+    frame.locator("#store li.item").first.wait_for()
+    return frame.locator("#store")
+
+
+def entry(frame, slug: str):
+    return frame.locator(f'#store li[data-pack="{slug}"]')
+
+
+def host_state(page) -> dict:
+    return page.evaluate("JSON.parse(JSON.stringify(hexpackHost.state))")
+
+
+def orders() -> list[Order]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Order)))
+
+
+def test_buy_in_the_store_tab_and_the_open_picker_gets_the_pack(browser_page, widget_host, shop, fake_stripe):
+    page = browser_page
+    frame = open_picker(page, widget_host, shop)
+    store = open_store(frame)
+    assert store.locator("li.item").evaluate_all("rows => rows.map(r => r.dataset.pack)") == ["blobs", "gold-hex"]
+    assert entry(frame, "blobs").locator(".badge").inner_text() == "✓ In your picker"
+    assert "Free" in entry(frame, "blobs").locator(".item-meta").inner_text()
+    link = entry(frame, "gold-hex").locator("a.item-link")
+    assert (link.get_attribute("href"), link.get_attribute("target")) == ("/packs/gold-hex", "_blank")
+    assert entry(frame, "gold-hex").locator(".item-icon").evaluate("img => img.complete && img.naturalWidth > 0")
+    buy = entry(frame, "gold-hex").locator("button.act")
+    assert buy.inner_text() == "Buy $0.50"
+    assert frame.locator("#packs").is_hidden() and store.locator(".store-note").is_hidden()
+
+    # Buy opens Stripe Checkout in a new tab, from the click (the sandbox has no top navigation).
+    with page.context.expect_page() as new_tab:
+        buy.click()
+    checkout = new_tab.value
+    checkout.wait_for_url(fake_stripe.checkout_base + "/c/pay/cs_test_*")
+    assert checkout.evaluate("window.opener") is None  # the payment page gets no handle on the picker
+    [session] = fake_stripe.sessions()
+    [order] = orders()
+    assert session["client_reference_id"] == order.public_id and session["amount_total"] == 50
+    assert session["metadata"] == {"order": order.public_id, "pack": "gold-hex",
+                                   "matrix_user_id": shop.chatter.user_id}
+    assert "Gold Hex" in checkout.inner_text("body")
+    frame.locator("#status", has_text="Pay in the new tab").wait_for()
+    assert "awaiting payment" in entry(frame, "gold-hex").locator(".item-meta").inner_text()
+
+    # Pay: the fake completes the payment and sends the signed webhook to the live app.
+    paid_at = time.monotonic()
+    checkout.click("#pay")
+    checkout.wait_for_url(shop.live.url + "/checkout/success?session_id=*")
+    assert "Thank you!" in checkout.inner_text("h1")
+    assert fake_stripe.wait_for_delivery("checkout.session.completed") == [200]
+    completed = fake_stripe.events_of_type("checkout.session.completed")[0]
+    assert db.session.get(StripeEvent, completed["id"]) is not None
+
+    # The picker, still open and never reloaded, shows the pack within a few seconds.
+    entry(frame, "gold-hex").locator(".badge", has_text="In your picker").wait_for(timeout=10_000)
+    assert time.monotonic() - paid_at < 10
+    frame.locator("#status", has_text="Gold Hex is in your picker").wait_for()
+    assert host_state(page)["iframeLoads"] == 1
+    assert [o.status for o in orders()] == ["paid"]
+
+    # Back to the stickers: the bought pack is there; a click sends its sticker to the room.
+    frame.locator("#store-button").click()
+    sticker = shop.gold[1]
+    frame.locator(f'#pack-gold-hex button[data-sticker-id="{sticker.id}"]').click()
+    page.wait_for_function("hexpackHost.state.stickers.length === 1 && hexpackHost.state.stickers[0].done")
+    assert host_state(page)["stickers"][0]["error"] is None
+    [event] = shop.synapse.room_events(shop.chatter, shop.room_id, "m.sticker")
+    assert event["content"]["url"] == sticker.mxc_uri
+    assert event["content"]["body"] == "Gold Hex 1"
+    assert event["sender"] == shop.chatter.user_id
+
+    # Buying it again is refused by the server; the store no longer offers it.
+    assert entry(frame, "gold-hex").locator("button").count() == 0
+    again = frame.evaluate("""() => hexpackWidget.identity.fetch('/api/v1/checkout', {method: 'POST',
+        headers: {'Content-Type': 'application/json'}, body: JSON.stringify({pack: 'gold-hex'})})
+        .then(r => r.json().then(body => [r.status, body]))""")
+    assert again == [409, {"errcode": "ORG.HEXPACK.ALREADY_OWNED", "error": "You already own Gold Hex."}]
+
+
+def test_a_double_click_on_buy_makes_one_checkout(browser_page, widget_host, shop, fake_stripe):
+    page = browser_page
+    frame = open_picker(page, widget_host, shop)
+    open_store(frame)
+    buy = entry(frame, "gold-hex").locator("button.act")
+    with page.context.expect_page() as new_tab:
+        buy.dblclick()
+    checkout = new_tab.value
+    checkout.wait_for_url(fake_stripe.checkout_base + "/c/pay/*")
+    # Clicked again (however fast, whether the API has answered or not): the same tab, nothing new.
+    for _ in range(2):
+        buy.click(force=True, no_wait_after=True)
+    entry(frame, "gold-hex").locator(".item-meta", has_text="awaiting payment").wait_for()
+    buy.click()
+    page.wait_for_timeout(500)
+    assert page.context.pages == [page, checkout]
+    assert len(fake_stripe.sessions()) == 1 and len(orders()) == 1
+    # Once that tab is closed, Buy opens the same Checkout again; two requests at once get it too.
+    checkout.close()
+    with page.context.expect_page() as reopened:
+        buy.click()
+    reopened.value.wait_for_url(checkout.url)
+    answers = frame.evaluate("""() => Promise.all([1, 2].map(() => hexpackWidget.identity.fetch('/api/v1/checkout', {
+        method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({pack: 'gold-hex'})})
+        .then(r => r.json())))""")
+    assert answers[0] == answers[1] and answers[0]["checkout_url"] == checkout.url
+    assert len(fake_stripe.sessions()) == 1 and len(orders()) == 1
+
+
+def test_a_free_pack_added_from_the_store_appears_at_once(browser_page, widget_host, shop, app):
+    user = get_or_create_user(shop.chatter.user_id)
+    library.set_picker(user=user, hidden=["blobs"])  # hidden earlier in the manager
+    page = browser_page
+    frame = open_picker(page, widget_host, shop)
+    assert frame.locator("#pack-blobs").count() == 0
+    open_store(frame)
+    add = entry(frame, "blobs").locator("button.act")
+    assert add.inner_text() == "Add"
+    started = time.monotonic()
+    add.click()
+    entry(frame, "blobs").locator(".badge", has_text="In your picker").wait_for(timeout=3_000)
+    assert time.monotonic() - started < 3  # no polling involved: at once
+    frame.locator("#store-button").click()
+    frame.locator("#pack-blobs button.s").first.wait_for()
+    assert host_state(page)["iframeLoads"] == 1
+
+
+def test_becoming_visible_again_refreshes_the_picker(browser_page, widget_host, shop, runner):
+    page = browser_page
+    frame = open_picker(page, widget_host, shop)
+    frame.locator("#pack-blobs").wait_for()
+    # The pack is granted elsewhere (no checkout pending here, so nothing polls).
+    result = runner.invoke(args=["entitlements", "grant", shop.chatter.user_id, "gold-hex"])
+    assert result.exit_code == 0, result.output
+    page.evaluate("hexpackHost.send('visibility', {visible: false})")
+    page.wait_for_timeout(1000)
+    assert frame.locator("#pack-gold-hex").count() == 0
+    assert page.evaluate("hexpackHost.send('visibility', {visible: true})") == {"ok": True, "response": {}}
+    frame.locator("#pack-gold-hex button.s").first.wait_for(timeout=5_000)
+    assert host_state(page)["iframeLoads"] == 1
+
+
+def test_buying_an_owned_pack_is_refused_with_the_servers_message(browser_page, widget_host, shop, runner):
+    page = browser_page
+    frame = open_picker(page, widget_host, shop)
+    open_store(frame)
+    # Granted after the store was listed: the store still offers it, the server refuses.
+    assert runner.invoke(args=["entitlements", "grant", shop.chatter.user_id, "gold-hex"]).exit_code == 0
+    with page.context.expect_page() as new_tab:
+        entry(frame, "gold-hex").locator("button.act").click()
+    wait_until(page, new_tab.value.is_closed)  # the placeholder tab is closed again
+    frame.locator("#status", has_text="You already own Gold Hex.").wait_for()
+    entry(frame, "gold-hex").locator(".badge", has_text="In your picker").wait_for()
+    assert orders() == []
+
+
+def test_a_blocked_tab_leaves_a_pay_link(browser_page, widget_host, shop, fake_stripe):
+    page = browser_page
+    frame = open_picker(page, widget_host, shop)
+    open_store(frame)
+    frame.evaluate("window.open = () => null")  # what a popup blocker hands back
+    entry(frame, "gold-hex").locator("button.act").click()
+    pay = entry(frame, "gold-hex").locator("a.act", has_text="Pay")
+    pay.wait_for()
+    assert "blocked the new tab" in frame.locator("#status").inner_text()
+    with page.context.expect_page() as new_tab:
+        pay.click()
+    new_tab.value.wait_for_url(fake_stripe.checkout_base + "/c/pay/*")
+
+
+def test_without_identity_the_store_shows_but_buying_asks_for_it(browser_page, widget_host, shop):
+    page = browser_page
+    frame = open_picker(page, widget_host, shop, openid="blocked")
+    open_store(frame)
+    note = frame.locator("#store .store-note")
+    assert "Buying packs needs your Matrix identity" in note.inner_text()
+    entry(frame, "gold-hex").locator("button.act").click()
+    frame.locator("#status", has_text="needs your Matrix identity: choose “Verify identity” above").wait_for()
+    assert len(page.context.pages) == 1 and orders() == []
+
+    # The user changes their mind: the store asks the client again and then sells.
+    page.evaluate("token => hexpackHost.setOpenID({state: 'allowed', token})", shop.synapse.openid_token(shop.chatter))
+    note.locator("button", has_text="Verify identity").click()
+    note.wait_for(state="hidden")
+    assert [e["mode"] for e in host_state(page)["openid"]] == ["blocked", "allowed"]
+    with page.context.expect_page() as new_tab:
+        entry(frame, "gold-hex").locator("button.act").click()
+    new_tab.value.wait_for_url("**/c/pay/*")
+
+
+def test_without_stripe_paid_packs_are_not_for_sale(browser_page, widget_host, shop, app):
+    app.config["STRIPE_SECRET_KEY"] = ""
+    frame = open_picker(browser_page, widget_host, shop)
+    open_store(frame)
+    assert entry(frame, "gold-hex").locator(".badge").inner_text() == "Not for sale"
+    assert entry(frame, "gold-hex").locator("button").count() == 0
+    assert "not for sale" in frame.locator("#store .store-note").inner_text()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_store_fits_the_popover_and_works_from_the_keyboard(browser_page, widget_host, shop, theme, tmp_path):
+    page = browser_page
+    frame = open_picker(page, widget_host, shop, theme=theme)
+    frame.locator("#search:focus").wait_for()  # visibility {visible: true} put the cursor there
+    page.keyboard.press("Tab")
+    assert frame.evaluate("document.activeElement.id") == "store-button"
+    page.keyboard.press("Enter")
+    frame.locator("#store li.item").first.wait_for()
+    assert frame.evaluate("document.activeElement.textContent") == "Store"  # the store's heading
+    assert frame.locator("#store-button").get_attribute("aria-expanded") == "true"
+    assert frame.evaluate("document.documentElement.scrollWidth") <= 300
+    for selector in ("#store-button", '#store li[data-pack="gold-hex"] button.act'):
+        box = frame.locator(selector).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 300 and box["y"] + box["height"] <= 300, box
+    background = frame.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == ("rgb(21, 25, 30)" if theme == "dark" else "rgb(255, 255, 255)")
+    page.screenshot(path=str(tmp_path / f"store-{theme}.png"))
+
+    frame.locator("#search").focus()
+    page.keyboard.type("gold")  # the search box filters the store while it is open
+    assert frame.locator("#store li.item:visible").evaluate_all("rows => rows.map(r => r.dataset.pack)") == [
+        "gold-hex"]
+    page.keyboard.press("ArrowDown")
+    assert frame.evaluate("document.activeElement.closest('li').dataset.pack") == "gold-hex"
+    page.keyboard.press("Tab")
+    assert frame.evaluate("document.activeElement.textContent") == "Buy $0.50"
+    with page.context.expect_page() as new_tab:  # Enter is a user gesture too
+        page.keyboard.press("Enter")
+    new_tab.value.wait_for_url("**/c/pay/*")
+    entry(frame, "gold-hex").locator(".item-meta", has_text="awaiting payment").wait_for()
+    assert frame.evaluate("document.activeElement.textContent") == "Buy $0.50"  # focus kept across re-renders
+    page.keyboard.press("Escape")
+    assert frame.locator("#store").is_hidden() and frame.locator("#packs").is_visible()
+    assert frame.evaluate("document.activeElement.id") == "store-button"
+    assert frame.locator("#search").input_value() == ""
