@@ -86,6 +86,14 @@ class DisputeInfo:
 
 
 @dataclass(frozen=True)
+class RefundInfo:
+    id: str | None  # None when Stripe said the charge was already fully refunded
+    status: str  # succeeded | pending | requires_action | failed | canceled | already_refunded | refused
+    amount: int
+    charge: ChargeInfo | None  # the charge after the refund (expanded)
+
+
+@dataclass(frozen=True)
 class WebhookEvent:
     id: str
     type: str
@@ -178,6 +186,43 @@ class StripeGateway:
         session = self._call("checkout session", self.client.v1.checkout.sessions.retrieve, session_id,
                              params={"expand": ["line_items", "payment_intent.latest_charge"]})
         return _session(session.to_dict())
+
+    def expire_checkout_session(self, session_id: str) -> SessionInfo:
+        """Make an open Session unpayable; returns the Session as it now is.
+
+        Stripe refuses to expire a Session that is no longer open (complete: it was paid, or expired
+        already); the Session is then re-read, so the caller learns which.
+        """
+        try:
+            self.client.v1.checkout.sessions.expire(session_id)
+        except stripe.InvalidRequestError as error:
+            if error.code == "resource_missing":
+                raise NotFound("Stripe has no such checkout session.") from None
+            log.info("Stripe did not expire Checkout Session %s: %s", session_id, error.user_message)
+        except stripe.StripeError as error:
+            self._translate("checkout session expiry", error)
+        return self.retrieve_checkout_session(session_id)
+
+    def refund_payment(self, *, payment_intent_id: str, idempotency_key: str, reason: str = "duplicate",
+                       metadata: dict | None = None) -> RefundInfo:
+        """Refund what is left of a PaymentIntent's charge. The same key -> the same refund, however often."""
+        params = {"payment_intent": payment_intent_id, "reason": reason, "metadata": metadata or {},
+                  "expand": ["charge"]}
+        try:
+            refund = self.client.v1.refunds.create(params=params, options={"idempotency_key": idempotency_key})
+        except stripe.InvalidRequestError as error:
+            if error.code == "charge_already_refunded":  # e.g. refunded from the Dashboard meanwhile
+                return RefundInfo(id=None, status="already_refunded", amount=0, charge=None)
+            # A refusal that a retry would not change (the charge is disputed, the PaymentIntent
+            # is unknown to this key...): for a person to look at.
+            log.error("Stripe refused to refund %s: %s (code %s)", payment_intent_id, error.user_message, error.code)
+            return RefundInfo(id=None, status="refused", amount=0, charge=None)
+        except stripe.StripeError as error:
+            self._translate("refund", error)
+        data = refund.to_dict()
+        charge = data.get("charge")
+        return RefundInfo(id=data["id"], status=data.get("status") or "", amount=int(data.get("amount") or 0),
+                          charge=_charge(charge) if isinstance(charge, dict) else None)
 
     # --- Charges, PaymentIntents, Disputes (re-read on every event: delivery order is not guaranteed) ---
     def retrieve_charge(self, charge_id: str) -> ChargeInfo:

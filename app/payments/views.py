@@ -63,5 +63,6 @@ def my_orders():
 def _order_json(order) -> dict:
     return {"id": order.public_id, "pack": {"slug": order.pack.slug, "name": order.pack.name},
             "amount": order.amount, "currency": order.currency, "status": order.status,
-            "amount_refunded": order.amount_refunded, "receipt_url": order.receipt_url,
+            "amount_refunded": order.amount_refunded, "refund_reason": order.refund_reason,
+            "receipt_url": order.receipt_url,
             "created_at": order.created_at.isoformat()}
