@@ -12,8 +12,9 @@ refunded/disputed and the completion records the payment without granting.
 A payment for a pack the user already has (from another order, a grant or a free add) is a
 duplicate: the order is marked refund_reason="duplicate" in the transaction that records it as
 paid, and refunded through Stripe after that transaction (settle_refund), with an idempotency key
-per order, so a refund cut short is finished by the next webhook delivery (settle_due_refunds)
-and never made twice. The entitlement stays with the order that holds it.
+per order, so a refund cut short is finished when Stripe delivers the event again (webhooks.py
+answers 5xx until it is made) and never made twice. The entitlement stays with the order that
+holds it.
 """
 from __future__ import annotations
 

@@ -10,9 +10,10 @@ A dispute is read from Stripe a second time once its order row is locked: delive
 dispute then apply in turn, each with Stripe's state at that moment, so a late `created` cannot
 undo a `closed` that was applied before it.
 
-After every delivery (first or duplicate) the duplicate payments still waiting for their refund
-are refunded (fulfilment.settle_due_refunds). If that fails for the event's own order, the answer
-is 5xx, so Stripe delivers the event again and the refund is retried then.
+A duplicate payment (a second one for a pack the user has) is refunded after the transaction that
+recorded it; if Stripe cannot be reached for that, the answer is 5xx, so Stripe delivers the event
+again. A repeated delivery finishes its order's refund, and any others still due
+(fulfilment.settle_due_refunds).
 """
 from __future__ import annotations
 
@@ -139,6 +140,7 @@ def handle_webhook(*, payload: bytes, signature: str | None) -> str:
             return _duplicate(event)
         result = handler.apply(state)
         order_id = result.order.public_id if result.order is not None else None
+        refund_due = fulfilment.refund_due(result.order)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -149,8 +151,6 @@ def handle_webhook(*, payload: bytes, signature: str | None) -> str:
         db.session.rollback()
         raise
     log.info("Stripe event %s (%s): %s (order %s)", event.id, event.type, result.outcome, order_id)
-    settled = fulfilment.settle_due_refunds(own=order_id)
-    if any(s.outcome == "duplicate_refunded" and s.order is not None and s.order.public_id == order_id
-           for s in settled):
-        return "duplicate_refunded"
+    if refund_due:
+        return fulfilment.settle_refund(order_id).outcome  # UpstreamError: 5xx, Stripe delivers again
     return result.outcome
