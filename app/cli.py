@@ -61,6 +61,7 @@ def publish_command(slug):
 def list_command():
     """List packs with their sticker counts and publishing state."""
     from app.models import Pack, Sticker
+    from app.payments.money import format_money
 
     rows = db.session.execute(
         select(Pack.slug, Pack.name, Pack.price_amount, Pack.currency, Pack.status,
@@ -71,7 +72,7 @@ def list_command():
     if not rows:
         click.echo("No packs yet. Import one with 'flask --app wsgi packs import PATH'.")
     for slug, name, amount, currency, status, total, published in rows:
-        price = "free" if amount == 0 else f"{amount / 100:.2f} {currency.upper()}"
+        price = "free" if amount == 0 else format_money(amount, currency)
         click.echo(f"{slug:24} {name[:30]:30} {price:>10} {status:10} {published}/{total} published")
 
 

@@ -19,6 +19,7 @@ ENV_SETTINGS = {
     "STRIPE_ALLOW_PROMOTION_CODES": bool,  # show the promotion-code field in Checkout
     "RATELIMIT_STORAGE_URI": str,  # e.g. redis://127.0.0.1:6379/0; memory:// by default
     "RATELIMIT_OPENID": str,  # OpenID token exchanges (IM register, widget session) per client IP
+    "RATELIMIT_CHECKOUT_SUCCESS": str,  # /checkout/success page views (each may call Stripe) per client IP
     "PROXY_FIX_HOPS": int,  # number of trusted proxies in front of the app (Heroku: 1)
     "MAX_IMAGE_BYTES": int,  # largest sticker file accepted on import
     "MAX_IMAGE_PIXELS": int,  # largest width*height per frame accepted on import
@@ -65,6 +66,7 @@ def load_config(app, test_config=None) -> None:
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_ENABLED=True,
         RATELIMIT_OPENID="20 per minute; 200 per hour",
+        RATELIMIT_CHECKOUT_SUCCESS="10 per minute; 100 per hour",
         PROXY_FIX_HOPS=0,
         MAX_IMAGE_BYTES=5 * 1024 * 1024,
         MAX_IMAGE_PIXELS=2048 * 2048,

@@ -54,6 +54,12 @@ class PaymentError(UpstreamError):
     """Stripe refused a request, or a payment could not be verified against its order."""
 
 
+class PaymentTimeout(UpstreamError):
+    """Stripe did not answer within our time budget (it may still act on the request)."""
+
+    status = 504
+
+
 class InvalidSignature(AppError):
     """A webhook whose Stripe-Signature does not verify (or whose body is not an event)."""
 

@@ -160,8 +160,12 @@ class Order(db.Model):
     pack_id: Mapped[int] = mapped_column(ForeignKey("packs.id"))
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
-    # pending -> paid | failed | expired; paid -> refunded | disputed; disputed -> paid (won)
+    # pending -> processing -> paid | failed | expired; paid -> refunded | disputed; disputed -> paid (won)
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    # Why we refund this order ourselves: "duplicate" (the user already had the pack when it was paid),
+    # written before Stripe is asked, so a refund that failed halfway is finished by a later call;
+    # "duplicate_failed" when Stripe refused it for good (an operator must look).
+    refund_reason: Mapped[str | None] = mapped_column(String(32), index=True)
     checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     checkout_url: Mapped[str | None] = mapped_column(Text)
     checkout_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

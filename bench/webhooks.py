@@ -127,7 +127,9 @@ def start_gunicorn(database_url: str, fake: FakeStripe, *, workers: int):
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret-key-" + uuid.uuid4().hex,
            "STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_API_BASE": fake.api_base,
            "STRIPE_WEBHOOK_SECRET": fake.webhook_secret, "WEB_CONCURRENCY": str(workers),
-           "PUBLIC_URL": f"http://127.0.0.1:{port}"}
+           "PUBLIC_URL": f"http://127.0.0.1:{port}",
+           # A local run with a test key: skip the production checks (PUBLIC_URL must be https://).
+           "HEXPACK_DEV": "1"}
     server = subprocess.Popen(
         [os.path.join(ROOT, ".venv", "bin", "gunicorn"), "--config", "gunicorn.conf.py",
          "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "wsgi:app"],

@@ -273,6 +273,7 @@ def test_widget_page_may_be_framed_by_any_client(live_server, app):
     response = requests.get(live_server.url + "/api/widgets/stickerpicker", timeout=10)
     assert response.status_code == 200
     csp = response.headers["Content-Security-Policy"]
+    # "*" (any http/https page) plus vector: (Element Desktop), the WIDGET_FRAME_ANCESTORS default.
     assert re.search(r"(^|;)\s*frame-ancestors \* vector:\s*(;|$)", csp), csp
     assert "X-Frame-Options" not in response.headers
     assert response.headers["Referrer-Policy"] == "no-referrer"

@@ -3,18 +3,23 @@
 Rules:
 - granting (a purchase, a free add, an operator grant) inserts the row, or restores a revoked one;
   an active row is left alone, so nothing is ever doubled;
-- a refund or dispute revokes only the entitlement that its own order granted, never one that
-  came from another order, a grant or a free add;
-- a dispute won restores only an entitlement that the same order's dispute revoked.
+- a refund or dispute releases only the entitlement that its own order granted, never one that
+  came from another order, a grant or a free add; if the user has another paid order for the pack,
+  the entitlement moves to that order instead of being revoked (see release);
+- what a won dispute restores is decided in app/payments/fulfilment.py.
 None of these commit: the calling use case owns the transaction.
 """
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Entitlement, Pack, User, utcnow
+from app.models import Entitlement, Order, Pack, User, utcnow
 from app.sqlhelpers import insert_or_ignore
+
+log = logging.getLogger(__name__)
 
 SOURCES = ("free", "purchase", "grant", "gift")
 
@@ -50,27 +55,42 @@ def grant(*, user_id: int, pack_id: int, source: str, order_id: int | None = Non
 
 
 def revoke(*, user_id: int, pack_id: int, reason: str, order_id: int | None = None) -> bool:
-    """Revoke the active entitlement (only the one `order_id` granted, when given); True if one was."""
-    statement = update(Entitlement).where(
-        Entitlement.user_id == user_id, Entitlement.pack_id == pack_id, Entitlement.revoked_at.is_(None))
+    """Revoke the active entitlement (only the one `order_id` granted, when given); True if one was.
+
+    With `order_id`, an entitlement that another paid order can carry moves to it (see release).
+    """
     if order_id is not None:
-        statement = statement.where(Entitlement.order_id == order_id)
-    result = db.session.execute(statement.values(revoked_at=utcnow(), revoke_reason=reason))
+        return release(user_id=user_id, pack_id=pack_id, order_id=order_id, reason=reason) == "revoked"
+    result = db.session.execute(
+        update(Entitlement).where(Entitlement.user_id == user_id, Entitlement.pack_id == pack_id,
+                                  Entitlement.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoke_reason=reason))
     return result.rowcount == 1
 
 
-def restore_after_dispute(*, user_id: int, pack_id: int, order_id: int) -> bool:
-    """A won dispute: re-grant what this order's dispute revoked (or grant it if never granted)."""
-    entitlement = find_entitlement(user_id=user_id, pack_id=pack_id)
-    if entitlement is None:
-        grant(user_id=user_id, pack_id=pack_id, source="purchase", order_id=order_id)
-        return True
-    if entitlement.revoked_at is not None and entitlement.order_id == order_id \
-            and entitlement.revoke_reason == "dispute":
-        entitlement.revoked_at = None
-        entitlement.revoke_reason = None
-        return True
-    return False
+def release(*, user_id: int, pack_id: int, order_id: int, reason: str) -> str:
+    """Order `order_id` no longer pays for the pack (refunded, disputed): 'revoked', 'moved' or 'none'.
+
+    If the entitlement came from that order and the user has another order for the same pack that
+    is still paid, the entitlement is carried by that order from now on ('moved'): the user paid,
+    so keeps the pack. An order whose duplicate refund is still on its way counts as paid (the money
+    is still here) but is chosen last; when its refund lands, it releases the pack in turn.
+    """
+    successor = db.session.scalar(
+        select(Order.id).where(Order.user_id == user_id, Order.pack_id == pack_id, Order.status == "paid",
+                               Order.id != order_id)
+        .order_by(Order.refund_reason.is_not(None), Order.id).limit(1))
+    held = update(Entitlement).where(Entitlement.user_id == user_id, Entitlement.pack_id == pack_id,
+                                     Entitlement.revoked_at.is_(None), Entitlement.order_id == order_id)
+    if successor is not None:
+        if db.session.execute(held.values(order_id=successor, source="purchase")).rowcount == 1:
+            log.info("Entitlement of user %s to pack %s moved from order %s (%s) to paid order %s",
+                     user_id, pack_id, order_id, reason, successor)
+            return "moved"
+        return "none"
+    if db.session.execute(held.values(revoked_at=utcnow(), revoke_reason=reason)).rowcount == 1:
+        return "revoked"
+    return "none"
 
 
 def list_entitlements(*, matrix_id: str | None = None, slug: str | None = None,

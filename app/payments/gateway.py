@@ -5,10 +5,11 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+import requests
 import stripe
 from flask import current_app
 
-from app.exceptions import InvalidSignature, NotFound, PaymentError, UpstreamError
+from app.exceptions import InvalidSignature, NotFound, PaymentError, PaymentTimeout, UpstreamError
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +18,12 @@ log = logging.getLogger(__name__)
 STRIPE_API_VERSION = "2026-10-28.endive"
 WEBHOOK_TOLERANCE = 300  # seconds; Stripe's default
 MAX_NETWORK_RETRIES = 2
+# stripe-python waits 80 s per attempt by default: with two retries a stuck Stripe would hold a
+# request for 4 minutes, while Heroku's router answers 503 after 30 s. Connect within 5 s, then at
+# most 8 s between bytes: 3 attempts x 8 s + the library's back-off (0.5 s, then up to 1 s) stays
+# under 26 s, leaving room for our own work.
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 8
 _lock = threading.Lock()
 
 
@@ -79,6 +86,14 @@ class DisputeInfo:
 
 
 @dataclass(frozen=True)
+class RefundInfo:
+    id: str | None  # None when Stripe said the charge was already fully refunded
+    status: str  # succeeded | pending | requires_action | failed | canceled | already_refunded | refused
+    amount: int
+    charge: ChargeInfo | None  # the charge after the refund (expanded)
+
+
+@dataclass(frozen=True)
 class WebhookEvent:
     id: str
     type: str
@@ -132,6 +147,7 @@ class StripeGateway:
             stripe_version=STRIPE_API_VERSION,
             base_addresses={"api": api_base} if api_base else None,
             max_network_retries=MAX_NETWORK_RETRIES,
+            http_client=stripe.RequestsClient(timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)),
         )
         self.livemode = secret_key.startswith(("sk_live_", "rk_live_"))
         self.webhook_secrets = webhook_secrets
@@ -170,6 +186,43 @@ class StripeGateway:
         session = self._call("checkout session", self.client.v1.checkout.sessions.retrieve, session_id,
                              params={"expand": ["line_items", "payment_intent.latest_charge"]})
         return _session(session.to_dict())
+
+    def expire_checkout_session(self, session_id: str) -> SessionInfo:
+        """Make an open Session unpayable; returns the Session as it now is.
+
+        Stripe refuses to expire a Session that is no longer open (complete: it was paid, or expired
+        already); the Session is then re-read, so the caller learns which.
+        """
+        try:
+            self.client.v1.checkout.sessions.expire(session_id)
+        except stripe.InvalidRequestError as error:
+            if error.code == "resource_missing":
+                raise NotFound("Stripe has no such checkout session.") from None
+            log.info("Stripe did not expire Checkout Session %s: %s", session_id, error.user_message)
+        except stripe.StripeError as error:
+            self._translate("checkout session expiry", error)
+        return self.retrieve_checkout_session(session_id)
+
+    def refund_payment(self, *, payment_intent_id: str, idempotency_key: str, reason: str = "duplicate",
+                       metadata: dict | None = None) -> RefundInfo:
+        """Refund what is left of a PaymentIntent's charge. The same key -> the same refund, however often."""
+        params = {"payment_intent": payment_intent_id, "reason": reason, "metadata": metadata or {},
+                  "expand": ["charge"]}
+        try:
+            refund = self.client.v1.refunds.create(params=params, options={"idempotency_key": idempotency_key})
+        except stripe.InvalidRequestError as error:
+            if error.code == "charge_already_refunded":  # e.g. refunded from the Dashboard meanwhile
+                return RefundInfo(id=None, status="already_refunded", amount=0, charge=None)
+            # A refusal that a retry would not change (the charge is disputed, the PaymentIntent
+            # is unknown to this key...): for a person to look at.
+            log.error("Stripe refused to refund %s: %s (code %s)", payment_intent_id, error.user_message, error.code)
+            return RefundInfo(id=None, status="refused", amount=0, charge=None)
+        except stripe.StripeError as error:
+            self._translate("refund", error)
+        data = refund.to_dict()
+        charge = data.get("charge")
+        return RefundInfo(id=data["id"], status=data.get("status") or "", amount=int(data.get("amount") or 0),
+                          charge=_charge(charge) if isinstance(charge, dict) else None)
 
     # --- Charges, PaymentIntents, Disputes (re-read on every event: delivery order is not guaranteed) ---
     def retrieve_charge(self, charge_id: str) -> ChargeInfo:
@@ -211,22 +264,30 @@ class StripeGateway:
         """Call Stripe; translate its errors into domain errors whose messages are safe to show."""
         try:
             return method(*args, **kwargs)
-        except stripe.InvalidRequestError as error:
+        except stripe.StripeError as error:
+            self._translate(what, error)
+
+    @staticmethod
+    def _translate(what: str, error: stripe.StripeError):
+        """Raise the domain error, with a message safe to show, for a Stripe error."""
+        if isinstance(error, stripe.InvalidRequestError):
             if error.code == "resource_missing":
                 raise NotFound(f"Stripe has no such {what}.") from None
             log.error("Stripe refused a %s request: %s (code %s, param %s)", what, error.user_message,
                       error.code, getattr(error, "param", None))
             raise PaymentError("The payment service refused the request. It has been logged.") from None
-        except stripe.IdempotencyError as error:  # our bug: one key reused with other parameters
+        if isinstance(error, stripe.IdempotencyError):  # our bug: one key reused with other parameters
             log.error("Stripe idempotency conflict on a %s request: %s", what, error.user_message)
             raise PaymentError("The payment service refused the request. It has been logged.") from None
-        except (stripe.AuthenticationError, stripe.PermissionError) as error:
+        if isinstance(error, (stripe.AuthenticationError, stripe.PermissionError)):
             log.error("Stripe rejected our API key for a %s request: %s", what, error.user_message)
             raise PaymentError("Payments are misconfigured on this server. It has been logged.") from None
-        except stripe.StripeError as error:  # connection, 5xx, rate limit, idempotency conflicts
-            log.warning("Stripe unavailable for a %s request: %s: %s", what, type(error).__name__,
-                        error.user_message)
-            raise UpstreamError("The payment service is unavailable right now; please retry.") from None
+        if isinstance(error, stripe.APIConnectionError) and isinstance(error.__cause__, requests.Timeout):
+            log.warning("Stripe did not answer a %s request in time (%s attempts)", what, MAX_NETWORK_RETRIES + 1)
+            raise PaymentTimeout("The payment service did not answer in time; please retry.") from None
+        # Connection failures, 5xx, rate limits.
+        log.warning("Stripe unavailable for a %s request: %s: %s", what, type(error).__name__, error.user_message)
+        raise UpstreamError("The payment service is unavailable right now; please retry.") from None
 
 
 def get_gateway() -> StripeGateway | None:

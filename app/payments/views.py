@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, g, jsonify, render_template, request, 
 
 from app.auth.request import require_user
 from app.exceptions import InvalidInput, NotFound
-from app.extensions import csrf
+from app.extensions import csrf, limiter
 from app.payments.fulfilment import fulfill_checkout
 from app.payments.money import format_money
 from app.payments.services import list_orders, start_checkout
@@ -13,7 +13,11 @@ from app.payments.webhooks import handle_webhook
 
 bp = Blueprint("payments", __name__)
 bp.add_app_template_filter(lambda amount, currency: format_money(amount, currency), "money")
-SESSION_ID_RE = re.compile(r"^cs_[A-Za-z0-9_]{1,250}$")
+# Stripe's Checkout Session ids: cs_test_… / cs_live_… and letters and digits (about 66 characters).
+SESSION_ID_RE = re.compile(r"^cs_[A-Za-z0-9_]{1,200}$")
+# Anyone may open the success page; each hit may cost a call to Stripe. Per client address.
+success_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_CHECKOUT_SUCCESS"],
+                                     scope="checkout_success")
 
 
 @bp.post("/api/v1/checkout")
@@ -41,9 +45,10 @@ def stripe_webhook():
 
 
 @bp.get("/checkout/success")
+@success_limit
 def checkout_success():
     session_id = request.args.get("session_id", "")
-    if not SESSION_ID_RE.match(session_id):
+    if not SESSION_ID_RE.fullmatch(session_id):
         raise NotFound("Unknown checkout.")
     result = fulfill_checkout(session_id=session_id)
     return render_template("payments/checkout_success.html", result=result, order=result.order)
@@ -63,5 +68,6 @@ def my_orders():
 def _order_json(order) -> dict:
     return {"id": order.public_id, "pack": {"slug": order.pack.slug, "name": order.pack.name},
             "amount": order.amount, "currency": order.currency, "status": order.status,
-            "amount_refunded": order.amount_refunded, "receipt_url": order.receipt_url,
+            "amount_refunded": order.amount_refunded, "refund_reason": order.refund_reason,
+            "receipt_url": order.receipt_url,
             "created_at": order.created_at.isoformat()}

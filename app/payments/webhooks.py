@@ -5,6 +5,15 @@ event's effects: a failure rolls both back and answers 5xx so Stripe retries; a 
 delivery finds the row (or loses the insert race) and answers 200 without doing anything.
 Event types we do not handle are answered 200 and not recorded: there is nothing to de-duplicate.
 Events whose livemode differs from the API key's mode are answered 200, logged and ignored.
+
+A dispute is read from Stripe a second time once its order row is locked: deliveries about one
+dispute then apply in turn, each with Stripe's state at that moment, so a late `created` cannot
+undo a `closed` that was applied before it.
+
+A duplicate payment (a second one for a pack the user has) is refunded after the transaction that
+recorded it; if Stripe cannot be reached for that, the answer is 5xx, so Stripe delivers the event
+again. A repeated delivery finishes its order's refund, and any others still due
+(fulfilment.settle_due_refunds).
 """
 from __future__ import annotations
 
@@ -66,15 +75,42 @@ def _with_order(apply):
     return wrapper
 
 
+def _apply_dispute(state):
+    dispute, public_id = state
+    order = fulfilment.order_for_update(public_id=public_id)
+    if order is not None:
+        # The first reading may be older than a closure applied since: read again under the lock.
+        dispute = get_gateway().retrieve_dispute(dispute.id)
+    return fulfilment.apply_dispute(dispute, order)
+
+
 HANDLERS = {
     "checkout.session.completed": Handler(_read_session, fulfilment.apply_session),
     "checkout.session.async_payment_succeeded": Handler(_read_session, fulfilment.apply_session),
     "checkout.session.async_payment_failed": Handler(_read_session, fulfilment.apply_session_failed),
     "checkout.session.expired": Handler(_read_session, fulfilment.apply_session_expired),
     "charge.refunded": Handler(_read_charge, _with_order(fulfilment.apply_charge)),
-    "charge.dispute.created": Handler(_read_dispute, _with_order(fulfilment.apply_dispute)),
-    "charge.dispute.closed": Handler(_read_dispute, _with_order(fulfilment.apply_dispute)),
+    "charge.dispute.created": Handler(_read_dispute, _apply_dispute),
+    "charge.dispute.closed": Handler(_read_dispute, _apply_dispute),
 }
+
+
+def _event_order(event: WebhookEvent) -> str | None:
+    """The public id of the order a (verified) event is about, from its payload and our database."""
+    obj = event.object
+    if event.type.startswith("checkout.session."):
+        return obj.get("client_reference_id")
+    intent = obj.get("payment_intent")
+    intent = intent.get("id") if isinstance(intent, dict) else intent
+    if not intent:
+        return None
+    return db.session.scalar(select(Order.public_id).where(Order.payment_intent_id == intent))
+
+
+def _duplicate(event: WebhookEvent) -> str:
+    """An event processed before: only finish its order's refund, if one is still due."""
+    fulfilment.settle_due_refunds(own=_event_order(event))
+    return "duplicate"
 
 
 def handle_webhook(*, payload: bytes, signature: str | None) -> str:
@@ -93,7 +129,7 @@ def handle_webhook(*, payload: bytes, signature: str | None) -> str:
         log.info("Ignoring Stripe event %s of unhandled type %s", event.id, event.type)
         return "ignored"
     if db.session.get(StripeEvent, event.id) is not None:
-        return "duplicate"
+        return _duplicate(event)
     db.session.rollback()  # hold no transaction across the Stripe calls
     state = handler.read(gateway, event)
     db.session.rollback()
@@ -101,17 +137,20 @@ def handle_webhook(*, payload: bytes, signature: str | None) -> str:
         if not insert_or_ignore(StripeEvent, {"id": event.id, "type": event.type, "created": event.created},
                                 ["id"]):
             db.session.rollback()
-            return "duplicate"
+            return _duplicate(event)
         result = handler.apply(state)
         order_id = result.order.public_id if result.order is not None else None
+        refund_due = fulfilment.refund_due(result.order)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         if db.session.get(StripeEvent, event.id) is not None:
-            return "duplicate"
+            return _duplicate(event)
         raise
     except Exception:
         db.session.rollback()
         raise
     log.info("Stripe event %s (%s): %s (order %s)", event.id, event.type, result.outcome, order_id)
+    if refund_due:
+        return fulfilment.settle_refund(order_id).outcome  # UpstreamError: 5xx, Stripe delivers again
     return result.outcome

@@ -3,6 +3,7 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 import requests
 from sqlalchemy import func, select
 
@@ -154,3 +155,33 @@ def test_stripe_rejecting_our_key_is_reported_as_misconfiguration(app, client, f
     response = client.post("/api/v1/checkout", json={"pack": "hexes"}, headers=alice.headers)
     assert response.status_code == 502
     assert "misconfigured" in response.get_json()["error"]
+
+
+def test_a_stripe_that_never_answers_fails_the_checkout_in_bounded_time(client, fake_stripe, alice, paid_pack):
+    """Stripe accepts the connection and says nothing: three attempts, each cut by the read timeout."""
+    fake_stripe.hang_next(120, times=3, path="/v1/checkout/sessions")
+    started = time.monotonic()
+    response = client.post("/api/v1/checkout", json={"pack": "hexes"}, headers=alice.headers)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 504, response.get_json()
+    assert response.get_json() == {"errcode": "M_UNKNOWN",
+                                   "error": "The payment service did not answer in time; please retry."}
+    # Heroku's router gives up after 30 s: 3 attempts x 8 s read timeout + ~1.5 s of back-off.
+    assert 20 < elapsed < 30
+    assert len(fake_stripe.requests_to("POST", "/v1/checkout/sessions")) == 3
+
+    retried = start_checkout(client, alice)  # Stripe is back: the same order gets its Session
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+    assert retried["order_id"] == db.session.scalar(select(Order.public_id))
+
+
+def test_stripe_timeouts_are_upstream_errors_from_the_gateway(app, fake_stripe):
+    from app.exceptions import PaymentTimeout, UpstreamError
+    from app.payments.gateway import get_gateway
+
+    fake_stripe.hang_next(120, times=3)
+    started = time.monotonic()
+    with pytest.raises(UpstreamError) as raised:
+        get_gateway().retrieve_charge("ch_slow")
+    assert isinstance(raised.value, PaymentTimeout) and raised.value.status == 504
+    assert time.monotonic() - started < 30

@@ -104,3 +104,35 @@ def test_full_purchase_over_http(stripe_live, fake_stripe, alice, paid_pack):
     assert fake_stripe.wait_for_delivery("charge.refunded") == [200]
     assert active_entitlements(alice.user) == []
     assert order(started.json()["order_id"]).status == "refunded"
+
+
+def test_a_burst_of_success_page_views_is_rate_limited(app, client, fake_stripe, alice, paid_pack):
+    app.config["RATELIMIT_CHECKOUT_SUCCESS"] = "5 per minute"
+    session_id = start_checkout(client, alice)["checkout_url"].rsplit("/", 1)[1]
+    statuses = [client.get(f"/checkout/success?session_id={session_id}").status_code for _ in range(8)]
+    assert statuses == [200] * 5 + [429] * 3
+    assert len(fake_stripe.requests_to("GET", f"/v1/checkout/sessions/{session_id}")) == 5
+    other_address = client.get(f"/checkout/success?session_id={session_id}",
+                               environ_overrides={"REMOTE_ADDR": "192.0.2.7"})
+    assert other_address.status_code == 200  # per client address
+
+
+def test_the_default_success_page_limit_allows_a_few_reloads(app):
+    assert app.config["RATELIMIT_CHECKOUT_SUCCESS"] == "10 per minute; 100 per hour"
+
+
+def test_malformed_or_foreign_session_ids_never_reach_stripe(client, fake_stripe):
+    for bad in ("<script>", "pi_123", "cs_", "cs_" + "a" * 201, "cs_abc/../../v1/charges", "cs_abc%00",
+                "cs_test_abc def", "cs_test_nope"):
+        assert client.get("/checkout/success", query_string={"session_id": bad}).status_code == 404
+    assert fake_stripe.requests == []
+
+
+def test_a_recorded_payment_is_shown_without_asking_stripe_again(client, fake_stripe, alice, paid_pack):
+    session, events = paid_session(client, fake_stripe, alice)
+    post_event(client, fake_stripe, completed_event(events))
+    before = len(fake_stripe.requests)
+    for _ in range(3):
+        page = client.get(f"/checkout/success?session_id={session['id']}")
+        assert page.status_code == 200 and "Thank you!" in page.get_data(as_text=True)
+    assert len(fake_stripe.requests) == before

@@ -329,3 +329,33 @@ def test_webhook_without_payments_configured_is_refused(app, client, fake_stripe
     _session, event = paid
     app.config["STRIPE_SECRET_KEY"] = ""
     assert post_event(client, fake_stripe, event).status_code == 400
+
+
+def test_a_stale_dispute_created_applied_after_the_won_closure_does_not_revoke(stripe_live, fake_stripe, alice,
+                                                                                paid):
+    """`created` is read from Stripe (needs_response), the dispute is won and `closed` applied, and only
+    then does the slow `created` delivery reach its database write."""
+    import threading
+
+    session, completion = paid
+    fake_stripe.auto_deliver = False
+    assert fake_stripe.deliver(completion) == [200]
+    dispute = fake_stripe.create_dispute(fake_stripe.get(session["payment_intent"])["latest_charge"])
+    [created] = fake_stripe.events_of_type("charge.dispute.created")
+
+    # The first reading of the dispute for `created` is answered late, with the state of its arrival.
+    fake_stripe.hang_next(1.5, path=f"/v1/disputes/{dispute['id']}", respond_first=True)
+    late = []
+    worker = threading.Thread(target=lambda: late.append(fake_stripe.deliver(created)))
+    worker.start()
+    deadline = time.monotonic() + 5
+    while not fake_stripe.requests_to("GET", f"/v1/disputes/{dispute['id']}") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    closed = fake_stripe.close_dispute(dispute["id"], status="won")
+    assert fake_stripe.deliver(closed) == [200]
+    worker.join(20)
+
+    assert late == [[200]]
+    assert [status for _id, kind, status in fake_stripe.deliveries if kind.startswith("charge.dispute")] == [200, 200]
+    assert len(active_entitlements(alice.user)) == 1
+    assert order(session["client_reference_id"]).status == "paid"

@@ -121,7 +121,9 @@ class FakeStripe:
         self.requests: list[dict] = []  # every API request: method, path, params, headers
         self.deliveries: list[tuple[str, str, int]] = []  # (event id, type, HTTP status or 0)
         self._idempotency: dict[tuple[str, str], tuple[tuple, int, bytes]] = {}
-        self._failures: list[tuple[int, dict]] = []
+        self._failures: list[tuple[int, dict, str | None]] = []  # status, body, path regex
+        self._hangs: list[dict] = []  # see hang_next
+        self._stopped = threading.Event()
         self._delivery_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fake-stripe-webhooks")
         self._api = self._checkout = None
 
@@ -134,6 +136,7 @@ class FakeStripe:
         return self
 
     def stop(self) -> None:
+        self._stopped.set()  # releases requests held by hang_next
         for server in (self._api, self._checkout):
             if server is not None:
                 server.shutdown()
@@ -155,8 +158,12 @@ class FakeStripe:
             return [r for r in self.requests if r["method"] == method and r["path"] == path]
 
     def sessions(self) -> list[dict]:
+        return self.objects_of("checkout.session")
+
+    def objects_of(self, kind: str) -> list[dict]:
+        """Every object of one kind ("refund", "dispute", ...), oldest first."""
         with self.lock:
-            return [copy.deepcopy(o) for o in self.objects.values() if o["object"] == "checkout.session"]
+            return [copy.deepcopy(o) for o in self.objects.values() if o["object"] == kind]
 
     def events_of_type(self, event_type: str) -> list[dict]:
         with self.lock:
@@ -174,11 +181,30 @@ class FakeStripe:
 
     # --- test controls ---
     def fail_next(self, status: int = 500, type_: str = "api_error", message: str = "An unknown error occurred",
-                  *, code: str | None = None, times: int = 1) -> None:
-        """Answer the next `times` API requests with this Stripe error (Stripe does have bad days)."""
+                  *, code: str | None = None, times: int = 1, path: str | None = None) -> None:
+        """Answer the next `times` API requests (whose path matches the regex `path`, if given) with this
+        Stripe error (Stripe does have bad days)."""
         body = {"error": {"type": type_, "message": message, **({"code": code} if code else {})}}
         with self.lock:
-            self._failures.extend([(status, body)] * times)
+            self._failures.extend([(status, body, path)] * times)
+
+    def hang_next(self, seconds: float, *, times: int = 1, path: str | None = None,
+                  respond_first: bool = False) -> None:
+        """Hold the next `times` API requests (whose path matches the regex `path`, if given) for `seconds`.
+
+        By default the request is held before it takes effect: a Stripe that accepted the connection
+        but does not answer. With `respond_first` the answer is computed when the request arrives
+        and delivered late: a response that reflects the state at the moment it was read.
+        """
+        with self.lock:
+            self._hangs.extend([{"seconds": seconds, "path": path, "respond_first": respond_first}] * times)
+
+    def _take_hang(self, path: str) -> dict | None:
+        with self.lock:
+            for index, hang in enumerate(self._hangs):
+                if hang["path"] is None or re.fullmatch(hang["path"], path):
+                    return self._hangs.pop(index)
+        return None
 
     def tamper(self, object_id: str, **fields) -> None:
         """Change an object behind the app's back (e.g. a Session whose amount does not match)."""
@@ -586,10 +612,19 @@ class _ApiHandler(_Handler):
         with fake.lock:
             fake.requests.append({"method": method, "path": url.path, "params": params, "raw": sorted(pairs),
                                   "headers": dict(self.headers.items())})
+        hang = fake._take_hang(url.path)
+        if hang and not hang["respond_first"]:
+            fake._stopped.wait(hang["seconds"])
+        with fake.lock:
             status, body, replayed = self._dispatch(method, url.path, params, sorted(pairs), request_id)
+        if hang and hang["respond_first"]:
+            fake._stopped.wait(hang["seconds"])
         if replayed:
             headers["Idempotent-Replayed"] = "true"
-        self._send(status, body, "application/json", headers)
+        try:
+            self._send(status, body, "application/json", headers)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (timeout)
+            self.close_connection = True
 
     def _dispatch(self, method, path, params, pairs, request_id) -> tuple[int, bytes, bool]:
         fake = self.fake
@@ -599,9 +634,10 @@ class _ApiHandler(_Handler):
             message = ("You did not provide an API key." if not key else
                        f"Invalid API Key provided: {key[:8]}{'*' * max(0, len(key) - 12)}{key[-4:]}")
             return 401, json.dumps({"error": {"type": "invalid_request_error", "message": message}}).encode(), False
-        if fake._failures:
-            status, body = fake._failures.pop(0)
-            return status, json.dumps(body).encode(), False
+        for index, (status, body, pattern) in enumerate(fake._failures):
+            if pattern is None or re.fullmatch(pattern, path):
+                del fake._failures[index]
+                return status, json.dumps(body).encode(), False
         idem_key = self.headers.get("Idempotency-Key") if method == "POST" else None
         fingerprint = (method, path, tuple(pairs))
         if idem_key:
