@@ -1,7 +1,6 @@
 """Shared fixtures: app, client, runner, a real Synapse, a live HTTP server, the fake Stripe."""
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest

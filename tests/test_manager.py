@@ -1,6 +1,5 @@
 """The integration manager UI page (integrations_ui_url), server side and in Chromium."""
 import json
-import os
 import re
 import time
 from urllib.parse import quote
@@ -11,7 +10,7 @@ from PIL import Image
 from app.auth.tokens import get_or_create_user, issue_token
 from app.extensions import db
 from app.integrations import terms
-from app.models import Pack, PickerPack, TermsAcceptance, User
+from app.models import Pack, PickerPack, TermsAcceptance
 from app.packs.importer import import_path
 from tests.support.httpserver import ScriptedServer
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 from PIL import Image, ImageDraw
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth.tokens import get_or_create_user
 from app.extensions import db

@@ -110,7 +110,7 @@ def test_clicking_a_sticker_sends_it_to_the_room(browser_page, widget_host, live
     page = browser_page
     url = start_host(page, widget_host, live_server, matrix)
     # Element's parameters reach the picker: templated variables plus widgetId and parentUrl.
-    assert f"widgetId=hexpack_stickerpicker_test" in url
+    assert "widgetId=hexpack_stickerpicker_test" in url
     assert "parentUrl=" + requests.utils.quote(widget_host.url, safe="") in url
     assert page.get_attribute("#widget-frame", "sandbox") == (
         "allow-forms allow-popups allow-popups-to-escape-sandbox allow-same-origin allow-scripts "

@@ -21,7 +21,7 @@ def imported(app, tmp_path):
     free = tmp_path / "free"
     free.mkdir()
     Image.new("RGBA", (64, 64), (0, 0, 0, 255)).save(free / "a.png")
-    (free / "pack.json").write_text(json.dumps({"name": "Freebies", "slug": "freebies", "license": "CC0-1.0", "attribution": "Public domain", "attribution": "Public domain",
+    (free / "pack.json").write_text(json.dumps({"name": "Freebies", "slug": "freebies", "license": "CC0-1.0", "attribution": "Public domain",
                                                 "stickers": [{"file": "a.png", "body": "Dot"}]}))
     import_path(str(free))
 
