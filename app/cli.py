@@ -9,7 +9,8 @@ from app.exceptions import AppError
 from app.extensions import db
 
 
-def _fail(error: AppError):
+def exit_with_error(error: AppError):
+    """Print a domain error for the operator and exit 1 (shared by every command group)."""
     click.echo(f"Error: {error.message}", err=True)
     sys.exit(1)
 
@@ -38,7 +39,7 @@ def import_command(paths):
         try:
             results = import_path(path, progress=lambda message: click.echo(f"  {message}"))
         except AppError as error:
-            _fail(error)
+            exit_with_error(error)
         for result in results:
             state = "created" if result.created else ("updated" if result.changed else "unchanged")
             click.echo(f"Pack {result.slug}: {state}, {result.stickers} stickers.")
@@ -53,7 +54,7 @@ def publish_command(slug):
     try:
         result = publish_packs(slug=slug, progress=lambda message: click.echo(f"  {message}"))
     except AppError as error:
-        _fail(error)
+        exit_with_error(error)
     click.echo(f"Published: {result.uploaded} uploaded, {result.skipped} already on the homeserver.")
 
 

@@ -1,14 +1,8 @@
 """flask entitlements grant|revoke|list: thin commands over the ownership use cases."""
-import sys
-
 import click
 
+from app.cli import exit_with_error
 from app.exceptions import AppError
-
-
-def _fail(error: AppError):
-    click.echo(f"Error: {error.message}", err=True)
-    sys.exit(1)
 
 
 @click.group("entitlements", help="Grant, revoke and list who owns which pack.")
@@ -26,7 +20,7 @@ def grant_command(matrix_id, slug):
     try:
         entitlement, changed = grant_pack(matrix_id=matrix_id, slug=slug)
     except AppError as error:
-        _fail(error)
+        exit_with_error(error)
     if changed:
         click.echo(f"Granted {slug} to {matrix_id}.")
     else:
@@ -43,7 +37,7 @@ def revoke_command(matrix_id, slug):
     try:
         revoked = revoke_pack(matrix_id=matrix_id, slug=slug)
     except AppError as error:
-        _fail(error)
+        exit_with_error(error)
     if revoked:
         click.echo(f"Revoked {slug} from {matrix_id}.")
     else:
