@@ -49,9 +49,8 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def load_config(app, test_config=None) -> None:
-    """Fill app.config in the documented order."""
-    app.config.from_mapping(
+def _defaults(app) -> dict:
+    return dict(
         SECRET_KEY=DEV_SECRET_KEY,
         DATABASE_URL="sqlite:///" + os.path.join(app.instance_path, "hexpack.sqlite3"),
         PUBLIC_URL=DEFAULT_PUBLIC_URL.format(port=os.environ.get("PORT", "5000")),
@@ -79,6 +78,11 @@ def load_config(app, test_config=None) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=True,
     )
+
+
+def load_config(app, test_config=None) -> None:
+    """Fill app.config in the documented order."""
+    app.config.from_mapping(_defaults(app))
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         for name, kind in ENV_SETTINGS.items():
