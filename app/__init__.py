@@ -55,17 +55,18 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (health_bp, media_bp, widget_bp):
         app.register_blueprint(blueprint)
     from app.payments.views import bp as payments_bp
+    from app.store.views import api as store_api_bp
     from app.store.views import bp as store_bp
 
-    app.register_blueprint(payments_bp)
-    app.register_blueprint(store_bp)
+    for blueprint in (payments_bp, store_bp, store_api_bp):
+        app.register_blueprint(blueprint)
     from app.integrations.views import bp as integrations_bp
+    from app.integrations.views import terms_bp
     from app.library.views import bp as library_bp
     from app.manager.views import bp as manager_bp
 
-    app.register_blueprint(integrations_bp)
-    app.register_blueprint(library_bp)
-    app.register_blueprint(manager_bp)
+    for blueprint in (integrations_bp, terms_bp, library_bp, manager_bp):
+        app.register_blueprint(blueprint)
 
 
 def _wrap_middleware(app: Flask) -> None:

@@ -1,5 +1,8 @@
 """Configuration: defaults, then instance/config.py, then the environment (heaviest)."""
+import logging
 import os
+
+log = logging.getLogger(__name__)
 
 # One line per setting read from the environment; README.md documents each of them.
 ENV_SETTINGS = {
@@ -26,6 +29,7 @@ ENV_SETTINGS = {
 }
 
 DEV_SECRET_KEY = "dev-only-secret-key"
+LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")  # Stripe secret and restricted live keys
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:{port}"  # right for `make run` on this machine only
 
 
@@ -45,9 +49,8 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def load_config(app, test_config=None) -> None:
-    """Fill app.config in the documented order."""
-    app.config.from_mapping(
+def _defaults(app) -> dict:
+    return dict(
         SECRET_KEY=DEV_SECRET_KEY,
         DATABASE_URL="sqlite:///" + os.path.join(app.instance_path, "hexpack.sqlite3"),
         PUBLIC_URL=DEFAULT_PUBLIC_URL.format(port=os.environ.get("PORT", "5000")),
@@ -75,6 +78,11 @@ def load_config(app, test_config=None) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=True,
     )
+
+
+def load_config(app, test_config=None) -> None:
+    """Fill app.config in the documented order."""
+    app.config.from_mapping(_defaults(app))
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         for name, kind in ENV_SETTINGS.items():
@@ -93,22 +101,40 @@ def load_config(app, test_config=None) -> None:
 
 
 def _fail_fast(app) -> None:
-    if app.debug or app.testing or os.environ.get("HEXPACK_DEV") == "1":
+    """Refuse to start with settings that would be unsafe in production.
+
+    HEXPACK_DEV=1 (or debug) allows only what a local run needs: the built-in SECRET_KEY and
+    a plain-http PUBLIC_URL with a Stripe test key. A live key is never allowed without https.
+    """
+    if app.testing:
         return
-    if app.config["SECRET_KEY"] == DEV_SECRET_KEY:
-        raise RuntimeError(
-            "SECRET_KEY is not set. Set it to a long random value, e.g. "
-            "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
-        )
-    if app.config["STRIPE_SECRET_KEY"] and not app.config["PUBLIC_URL"].startswith("https://"):
-        raise RuntimeError(
-            "STRIPE_SECRET_KEY is set but PUBLIC_URL is not an https:// URL: Stripe would send buyers "
-            f"back to {app.config['PUBLIC_URL']}. Set PUBLIC_URL to this site's public address, e.g. "
-            "PUBLIC_URL=https://stickers.example.org"
-        )
-    if app.config["STRIPE_SECRET_KEY"] and not app.config["STRIPE_WEBHOOK_SECRET"]:
+    config = app.config
+    stripe_key = config["STRIPE_SECRET_KEY"]
+    live = stripe_key.startswith(LIVE_KEY_PREFIXES)
+    development = app.debug or os.environ.get("HEXPACK_DEV") == "1"
+    if config["SECRET_KEY"] == DEV_SECRET_KEY and (live or not development):
+        raise RuntimeError(_secret_key_message(live))
+    if stripe_key and not config["PUBLIC_URL"].startswith("https://"):
+        if live:
+            raise RuntimeError(
+                "STRIPE_SECRET_KEY is a live key but PUBLIC_URL is not an https:// URL: Stripe would send "
+                f"buyers back to {config['PUBLIC_URL']}. Set PUBLIC_URL to this site's public https address, "
+                "e.g. PUBLIC_URL=https://stickers.example.org, or use a test key (sk_test_...) for a local run."
+            )
+        log.warning("Stripe test mode on a plain-http PUBLIC_URL (%s): fine for local development only; "
+                    "a live key (sk_live_/rk_live_) needs PUBLIC_URL=https://...", config["PUBLIC_URL"])
+    if stripe_key and not config["STRIPE_WEBHOOK_SECRET"]:
         raise RuntimeError(
             "STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: payments would never be "
-            "confirmed by webhook. Add the endpoint /stripe/webhook in the Stripe Dashboard and set "
+            "confirmed by webhook. Add the endpoint /stripe/webhook in the Stripe Dashboard (or run "
+            "`stripe listen --forward-to 127.0.0.1:5000/stripe/webhook` locally) and set "
             "STRIPE_WEBHOOK_SECRET to its signing secret (whsec_...)."
         )
+
+
+def _secret_key_message(live: bool) -> str:
+    fix = "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+    if live:
+        return f"SECRET_KEY is not set, and a live Stripe key never runs with the built-in one. Set {fix}"
+    return (f"SECRET_KEY is not set. Set it to a long random value, e.g. {fix} "
+            "(for a local development run only, HEXPACK_DEV=1 allows the built-in key).")

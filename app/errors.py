@@ -1,4 +1,5 @@
-"""Error handlers: domain and HTTP errors become JSON for API clients, HTML for people."""
+"""Error handlers: the one place domain errors (app/exceptions.py) and HTTP errors become answers:
+JSON or HTML as the blueprint's trust policy (app/web/policy.py) says."""
 import logging
 
 from flask import jsonify, render_template, request
@@ -6,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.exceptions import AppError
 from app.extensions import db
+from app.web.policy import ErrorFormat, error_format
 
 log = logging.getLogger(__name__)
 
@@ -14,8 +16,8 @@ _ERRCODES = {401: "M_UNAUTHORIZED", 403: "M_FORBIDDEN", 404: "M_NOT_FOUND",
 
 
 def wants_json() -> bool:
-    path = request.path
-    if path.startswith(("/api/", "/_matrix/", "/stripe/")) and not path.startswith("/api/widgets/stickerpicker"):
+    """JSON when the blueprint's trust policy says so, or for a client that prefers it to HTML."""
+    if error_format() is ErrorFormat.JSON:
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

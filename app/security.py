@@ -1,25 +1,45 @@
-"""Response security headers: widget pages may be framed, every other page may not."""
-from flask import current_app, request
+"""Response headers from the blueprint's trust policy: framing, CORS, caching, and the usual hardening."""
+from flask import current_app
 
-# The picker (in Element's sticker popover) and the integration manager UI (in Element's dialog).
-FRAMEABLE_PREFIX = ("/api/widgets/stickerpicker", "/manager")
+from app.web.policy import Cors, current_policy, policy_blueprints
 
 
 def register_security_headers(app) -> None:
+    policy_blueprints(app)  # fail at start-up, not on a request, if a blueprint lacks a policy
+
     @app.after_request
     def add_headers(response):
+        policy = current_policy()
         headers = response.headers
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "no-referrer")
         if "Content-Security-Policy" not in headers:
-            if request.path.startswith(FRAMEABLE_PREFIX):
-                ancestors = current_app.config["WIDGET_FRAME_ANCESTORS"]
-                # No X-Frame-Options here: it has no allow-list and would blank the picker.
-                headers["Content-Security-Policy"] = (
-                    "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
-                    f"script-src 'self'; connect-src 'self'; frame-ancestors {ancestors}; base-uri 'none'"
-                )
-            else:
-                headers["Content-Security-Policy"] = "frame-ancestors 'none'"
-                headers.setdefault("X-Frame-Options", "DENY")
+            _framing(headers, policy.frameable)
+        if policy.cors is not None:
+            _cors(headers, policy.cors)
+        if policy.cache_control and "Cache-Control" not in headers:
+            headers["Cache-Control"] = policy.cache_control
         return response
+
+
+def _framing(headers, frameable: bool) -> None:
+    if frameable:
+        ancestors = current_app.config["WIDGET_FRAME_ANCESTORS"]
+        # No X-Frame-Options here: it has no allow-list and would blank the picker.
+        headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
+            f"script-src 'self'; connect-src 'self'; frame-ancestors {ancestors}; base-uri 'none'"
+        )
+    else:
+        headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        headers.setdefault("X-Frame-Options", "DENY")
+
+
+def _cors(headers, cors: Cors) -> None:
+    headers["Access-Control-Allow-Origin"] = "*"
+    if cors.allow_methods:
+        headers["Access-Control-Allow-Methods"] = cors.allow_methods
+    if cors.allow_headers:
+        headers["Access-Control-Allow-Headers"] = cors.allow_headers
+    if cors.max_age is not None:
+        headers["Access-Control-Max-Age"] = str(cors.max_age)

@@ -1,6 +1,7 @@
 """Configuration: defaults, then instance/config.py, then the environment; production fails fast."""
 from __future__ import annotations
 
+import logging
 import os
 
 import pytest
@@ -107,14 +108,76 @@ def test_the_readme_documents_every_setting():
     assert not missing, f"README.md 'Configuration' lacks {missing}"
 
 
-def test_production_with_stripe_refuses_a_non_https_public_url(clean_env, tmp_path):
-    clean_env.setenv("SECRET_KEY", "a-real-secret")
-    clean_env.setenv("STRIPE_SECRET_KEY", "sk_live_x")
-    clean_env.setenv("STRIPE_WEBHOOK_SECRET", "whsec_x")
-    with pytest.raises(RuntimeError, match="PUBLIC_URL is not an https:// URL"):
+def stripe_env(env, key: str, *, dev: bool = False, secret_key: str | None = "a-real-secret"):
+    if secret_key:
+        env.setenv("SECRET_KEY", secret_key)
+    env.setenv("STRIPE_SECRET_KEY", key)
+    env.setenv("STRIPE_WEBHOOK_SECRET", "whsec_x")
+    if dev:
+        env.setenv("HEXPACK_DEV", "1")
+
+
+@pytest.mark.parametrize("key", ["sk_live_x", "rk_live_x"])
+@pytest.mark.parametrize("dev", [False, True])
+def test_a_live_key_refuses_a_non_https_public_url_even_in_development(clean_env, tmp_path, key, dev):
+    stripe_env(clean_env, key, dev=dev)
+    with pytest.raises(RuntimeError, match="live key but PUBLIC_URL is not an https:// URL.*"
+                                           "PUBLIC_URL=https://stickers.example.org"):
         load_config(bare_app(tmp_path / "a"))
     clean_env.setenv("PUBLIC_URL", "https://stickers.example.org")
     load_config(bare_app(tmp_path / "b"))
+
+
+@pytest.mark.parametrize("dev", [False, True])
+def test_a_test_key_on_plain_http_starts_with_one_warning(clean_env, tmp_path, caplog, dev):
+    stripe_env(clean_env, "sk_test_x", dev=dev)
+    with caplog.at_level(logging.WARNING, logger="app.config"):
+        app = bare_app(tmp_path / "instance")
+        load_config(app)
+    warnings = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "Stripe test mode on a plain-http PUBLIC_URL" in warnings[0].getMessage()
+    assert app.config["PUBLIC_URL"] == "http://127.0.0.1:5000"
+
+
+def test_a_test_key_on_https_starts_without_a_warning(clean_env, tmp_path, caplog):
+    stripe_env(clean_env, "sk_test_x")
+    clean_env.setenv("PUBLIC_URL", "https://stickers.example.org")
+    with caplog.at_level(logging.WARNING, logger="app.config"):
+        load_config(bare_app(tmp_path / "instance"))
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+def test_the_dev_secret_key_only_with_hexpack_dev(clean_env, tmp_path):
+    with pytest.raises(RuntimeError, match="HEXPACK_DEV=1 allows the built-in key"):
+        load_config(bare_app(tmp_path / "a"))
+    clean_env.setenv("HEXPACK_DEV", "1")
+    load_config(bare_app(tmp_path / "b"))
+    clean_env.setenv("HEXPACK_DEV", "0")
+    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
+        load_config(bare_app(tmp_path / "c"))
+
+
+def test_hexpack_dev_never_allows_the_dev_secret_key_with_a_live_key(clean_env, tmp_path):
+    stripe_env(clean_env, "sk_live_x", dev=True, secret_key=None)
+    clean_env.setenv("PUBLIC_URL", "https://stickers.example.org")
+    with pytest.raises(RuntimeError, match="a live Stripe key never runs with the built-in one.*"
+                                           r"SECRET_KEY=\$\(python"):
+        load_config(bare_app(tmp_path / "instance"))
+
+
+def test_hexpack_dev_allows_the_dev_secret_key_with_a_test_key_on_http(clean_env, tmp_path):
+    stripe_env(clean_env, "sk_test_x", dev=True, secret_key=None)
+    app = bare_app(tmp_path / "instance")
+    load_config(app)
+    assert app.config["SECRET_KEY"] == DEV_SECRET_KEY
+
+
+@pytest.mark.parametrize("dev", [False, True])
+def test_a_stripe_key_needs_a_webhook_secret_even_in_development(clean_env, tmp_path, dev):
+    stripe_env(clean_env, "sk_test_x", dev=dev)
+    clean_env.delenv("STRIPE_WEBHOOK_SECRET")
+    with pytest.raises(RuntimeError, match="set STRIPE_WEBHOOK_SECRET to its signing secret"):
+        load_config(bare_app(tmp_path / "instance"))
 
 
 def test_the_default_public_url_follows_port(clean_env, tmp_path):

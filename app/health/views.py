@@ -1,11 +1,12 @@
 """Health check for load balancers and the release phase."""
-from flask import Blueprint, jsonify
+from flask import jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
+from app.web.policy import ErrorFormat, PolicyBlueprint, TrustPolicy
 
-bp = Blueprint("health", __name__)
+bp = PolicyBlueprint("health", __name__, policy=TrustPolicy(errors=ErrorFormat.JSON, cache_control="no-store"))
 
 
 @bp.get("/healthz")

@@ -7,21 +7,24 @@ fetch() from its own origin, so every answer, errors included, carries CORS head
 from functools import wraps
 from urllib.parse import unquote
 
-from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
+from flask import abort, current_app, g, jsonify, render_template, request
 
 from app.auth.request import require_user, token_from_request
 from app.auth.tokens import revoke_token
 from app.exceptions import InvalidInput
-from app.extensions import csrf, limiter
+from app.extensions import limiter
 from app.integrations import services, terms
-
-bp = Blueprint("integrations", __name__)
-csrf.exempt(bp)
+from app.web.policy import PAGE, Cors, ErrorFormat, PolicyBlueprint, TrustPolicy
 
 IM = "/_matrix/integrations/v1"
 LEGACY_API_VERSION = "1.1"  # Element's imApiVersion
-CORS_PATHS = (IM + "/", "/api/register", "/api/account", "/api/widgets/set_assets_state",
-              "/api/widgets/title_lookup")
+# Bearer tokens only, never cookies: any origin may call (Element runs on many), errors included.
+bp = PolicyBlueprint("integrations", __name__, claims=(IM + "/",), policy=TrustPolicy(
+    errors=ErrorFormat.JSON, csrf=False, cache_control="no-store",
+    cors=Cors(allow_methods="GET, POST, OPTIONS", allow_headers="Authorization, Content-Type, X-Requested-With",
+              max_age=86400)))
+# The policy documents the terms link to: pages for people, opened from Element's terms dialog.
+terms_bp = PolicyBlueprint("terms", __name__, policy=PAGE)
 
 openid_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_OPENID"], scope="openid",
                                     methods=["POST"])
@@ -43,17 +46,6 @@ def json_body() -> dict:
     if not isinstance(body, dict):
         raise InvalidInput("The request body must be a JSON object.", errcode="M_NOT_JSON")
     return body
-
-
-@bp.after_app_request
-def add_cors_headers(response):
-    if request.path.startswith(CORS_PATHS):
-        # Bearer tokens only, never cookies: any origin may call (Element runs on many).
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, X-Requested-With"
-        response.headers["Access-Control-Max-Age"] = "86400"
-    return response
 
 
 @bp.post(IM + "/account/register")
@@ -119,7 +111,7 @@ def title_lookup():
     return jsonify(page_title_cache_item={"cached_title": title})
 
 
-@bp.get("/terms/<name>")
+@terms_bp.get("/terms/<name>")
 def terms_document(name: str):
     found = terms.policy_for_document(name)
     if found is None:

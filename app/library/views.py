@@ -3,17 +3,16 @@
 Trust boundary: our bearer token in the Authorization header (held in the iframe's memory,
 never a cookie), hence CSRF-exempt. Same-origin callers only (the picker and manager pages).
 """
-from flask import Blueprint, g, jsonify, request
+from flask import g, jsonify, request
 
 from app.auth.request import require_user
-from app.extensions import csrf
 from app.integrations import services as integrations
 from app.integrations.views import json_body, openid_limit
 from app.library import services
 from app.library.summaries import favourite_json, pack_json
+from app.web.policy import TOKEN_API, PolicyBlueprint
 
-bp = Blueprint("library", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
+bp = PolicyBlueprint("library", __name__, url_prefix="/api/v1", policy=TOKEN_API)
 
 
 @bp.post("/session")

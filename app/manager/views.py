@@ -4,15 +4,19 @@ Trust boundary: the scalar_token Element appends to the URL (no cookies: the pag
 another site). The page's script talks to Element through the Scalar postMessage API and to
 our JSON API with that token as a Bearer token.
 """
-from flask import Blueprint, current_app, make_response, render_template, request
+from dataclasses import replace
+
+from flask import current_app, make_response, render_template, request
 
 from app.integrations import services as integrations
 from app.integrations import terms
 from app.library import services as library
 from app.library.picker import request_user
 from app.library.summaries import favourite_json, pack_json
+from app.web.policy import WIDGET_PAGE, PolicyBlueprint
 
-bp = Blueprint("manager", __name__)
+# Framed by Element; the page holds the user's token, so it is never stored by a cache.
+bp = PolicyBlueprint("manager", __name__, policy=replace(WIDGET_PAGE, cache_control="private, no-store"))
 PICKER_NAME = "Hexpack stickers"
 
 
@@ -35,5 +39,4 @@ def index():
             terms=terms.policies_document(public_url)["policies"],
             picker_url=f"{public_url}/api/widgets/stickerpicker?theme=$theme", picker_name=PICKER_NAME,
         ))
-    response.headers["Cache-Control"] = "private, no-store"
     return response

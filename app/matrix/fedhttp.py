@@ -1,8 +1,9 @@
-"""Guarded outbound HTTP to homeservers: vetted IPs, verified TLS, short timeouts, capped bodies.
+"""The one HTTP client for homeservers (urllib3): vetted IPs, verified TLS, timeouts, capped bodies.
 
 The address is resolved once, every resolved address is checked against the SSRF blocklist,
 and the connection goes to the vetted IP itself (so a second DNS answer cannot swap in a
 private address), with the Host header and TLS verification for the server's name.
+Operator-configured servers (trusted_destination) skip only the address vetting.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import urlsplit
 
 import urllib3
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ReadTimeoutError, SSLError
@@ -39,6 +41,14 @@ class Destination:
 
 
 @dataclass(frozen=True)
+class Outgoing:
+    method: str
+    path: str  # with the destination's base path and the query
+    body: bytes | None
+    headers: dict
+
+
+@dataclass(frozen=True)
 class Response:
     status: int
     headers: dict = field(default_factory=dict)  # lower-case names
@@ -47,6 +57,19 @@ class Response:
 
 class TooLarge(UpstreamError):
     pass
+
+
+def trusted_destination(base_url: str) -> Destination:
+    """An operator-configured http(s) base URL: reachable even on a private address.
+
+    Raises ValueError when `base_url` is not http(s)://host[:port][/path].
+    """
+    parts = urlsplit(base_url.strip())
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s):// URL: {base_url!r}")
+    return Destination(host=parts.hostname, port=port, host_header=parts.netloc, tls_name=parts.hostname,
+                       scheme=parts.scheme, base_path=parts.path.rstrip("/"), trusted=True)
 
 
 def _system_addresses(host: str, port: int) -> list[str]:
@@ -59,7 +82,7 @@ def _system_addresses(host: str, port: int) -> list[str]:
 
 
 class Fetcher:
-    """GET requests to homeservers. The lookups and the TLS context are seams for tests."""
+    """Requests to homeservers. The lookups and the TLS context are seams for tests."""
 
     def __init__(self, *, addresses: Callable[[str, int], list[str]] = _system_addresses,
                  is_blocked: Callable[[str], bool] = netguard.is_blocked,
@@ -91,10 +114,15 @@ class Fetcher:
 
     def get(self, destination: Destination, path: str, *, max_bytes: int | None = None,
             deadline: float | None = None) -> Response:
-        """GET `path` (with query) from `destination`; raise a domain error on any failure.
+        return self.request("GET", destination, path, max_bytes=max_bytes, deadline=deadline)
+
+    def request(self, method: str, destination: Destination, path: str, *, body: bytes | None = None,
+                headers: dict | None = None, max_bytes: int | None = None,
+                deadline: float | None = None) -> Response:
+        """Send `method` `path` (with query) to `destination`; raise a domain error on any failure.
 
         The request ends after `self.timeout` seconds or at `deadline` (time.monotonic()),
-        whichever comes first.
+        whichever comes first. Any HTTP status is returned, redirects are not followed.
         """
         deadline = min(time.monotonic() + self.timeout, deadline or float("inf"))
         if deadline - time.monotonic() <= 0.05:
@@ -105,11 +133,12 @@ class Fetcher:
         else:
             addresses = self.vetted_addresses(destination.host, destination.port)
         error: Exception | None = None
+        outgoing = Outgoing(method, destination.base_path + path, body, headers or {})
         for address in addresses[:MAX_ADDRESSES_TRIED]:
             if time.monotonic() >= deadline:
                 break
             try:
-                return self._request(address, destination, destination.base_path + path, deadline, limit)
+                return self._request(address, destination, outgoing, deadline, limit)
             except ConnectTimeoutError as failure:  # NewConnectionError is a subclass
                 error = failure  # try the next address (e.g. IPv6 unreachable, IPv4 fine)
         if isinstance(error, NewConnectionError):
@@ -126,14 +155,14 @@ class Fetcher:
             ssl_context=context, server_hostname=destination.tls_name, assert_hostname=destination.tls_name,
         )
 
-    def _request(self, address: str, destination: Destination, path: str, deadline: float,
+    def _request(self, address: str, destination: Destination, outgoing: Outgoing, deadline: float,
                  limit: int) -> Response:
         pool = self._pool(address, destination, max(0.05, deadline - time.monotonic()))
         headers = {"Host": destination.host_header, "Accept": "application/json",
-                   "Accept-Encoding": "identity", "User-Agent": USER_AGENT}
+                   "Accept-Encoding": "identity", "User-Agent": USER_AGENT, **outgoing.headers}
         try:
-            response = pool.urlopen("GET", path, headers=headers, redirect=False, retries=False,
-                                    preload_content=False, decode_content=False)
+            response = pool.urlopen(outgoing.method, outgoing.path, body=outgoing.body, headers=headers,
+                                    redirect=False, retries=False, preload_content=False, decode_content=False)
             try:
                 body = _read_capped(response, deadline, limit, destination.host_header)
             finally:

@@ -15,12 +15,12 @@ import re
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from app.exceptions import (BlockedDestination, HomeserverTimeout, InvalidInput, InvalidOpenIdToken, NotAllowed,
                             UpstreamError)
 from app.matrix.discovery import Resolver, TTLCache, parse_server_name
-from app.matrix.fedhttp import Destination
+from app.matrix.fedhttp import Destination, trusted_destination
 
 log = logging.getLogger(__name__)
 
@@ -88,19 +88,11 @@ def parse_server_urls(raw: str) -> dict[str, Destination]:
     overrides: dict[str, Destination] = {}
     for entry in filter(None, (part.strip() for part in (raw or "").split(","))):
         name, _, url = entry.partition("=")
-        parts = urlsplit(url.strip())
         try:
             parse_server_name(name.strip())
-            port = parts.port or (443 if parts.scheme == "https" else 80)
+            overrides[name.strip()] = trusted_destination(url)
         except (InvalidInput, ValueError):
-            parts = None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             log.error("MATRIX_SERVER_URLS: ignoring %r (expected server_name=http(s)://host[:port])", entry)
-            continue
-        overrides[name.strip()] = Destination(
-            host=parts.hostname, port=port, host_header=parts.netloc, tls_name=parts.hostname,
-            scheme=parts.scheme, base_path=parts.path.rstrip("/"), trusted=True,
-        )
     return overrides
 
 

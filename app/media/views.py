@@ -1,11 +1,14 @@
 """The sticker CDN: stored images at content-hashed, immutable URLs."""
 import re
+from dataclasses import replace
 
-from flask import Blueprint, abort, send_file
+from flask import abort, send_file
 
 from app.storage import MIMETYPES, cached_path
+from app.web.policy import PAGE, Cors, PolicyBlueprint
 
-bp = Blueprint("media", __name__)
+# Any page may load the images (canvas, other clients), errors included.
+bp = PolicyBlueprint("media", __name__, policy=replace(PAGE, cors=Cors()))
 NAME_RE = re.compile(r"^([0-9a-f]{64})\.(png|webp|gif|jpg)$")
 
 
@@ -21,5 +24,4 @@ def serve(name: str):
     response = send_file(path, mimetype=MIMETYPES[match.group(2)], etag=match.group(1),
                          conditional=True, max_age=31536000)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response

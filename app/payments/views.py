@@ -1,7 +1,7 @@
 """Payments: start a Checkout (widget token), Stripe's webhook (signature), success/cancel pages, orders."""
 import re
 
-from flask import Blueprint, current_app, g, jsonify, render_template, request, url_for
+from flask import current_app, g, jsonify, render_template, request, url_for
 
 from app.auth.request import require_user
 from app.exceptions import InvalidInput, NotFound
@@ -10,8 +10,10 @@ from app.payments.fulfilment import fulfill_checkout
 from app.payments.money import format_money
 from app.payments.services import list_orders, start_checkout
 from app.payments.webhooks import handle_webhook
+from app.web.policy import ErrorFormat, PolicyBlueprint, TrustPolicy
 
-bp = Blueprint("payments", __name__)
+# Mixed (JSON API, webhook, pages) until split by policy: errors by path, no cookie-authenticated route.
+bp = PolicyBlueprint("payments", __name__, policy=TrustPolicy(errors=ErrorFormat.BY_PATH, csrf=False))
 bp.add_app_template_filter(lambda amount, currency: format_money(amount, currency), "money")
 # Stripe's Checkout Session ids: cs_test_… / cs_live_… and letters and digits (about 66 characters).
 SESSION_ID_RE = re.compile(r"^cs_[A-Za-z0-9_]{1,200}$")

@@ -1,16 +1,17 @@
 """The public store (server-rendered pack pages), its JSON catalogue for the picker's store tab,
 and adding a pack to the picker (widget token)."""
-from flask import Blueprint, g, jsonify, redirect, render_template, url_for
+from flask import g, jsonify, redirect, render_template, url_for
 
 from app.auth.request import optional_user, require_user
-from app.extensions import csrf
 from app.media.urls import media_url
 from app.packs.ownership import add_to_picker
 from app.payments.money import minor_unit_digits
 from app.payments.services import payments_enabled
 from app.store.services import catalogue, store_pack, store_packs
+from app.web.policy import PAGE, TOKEN_API, PolicyBlueprint
 
-bp = Blueprint("store", __name__)
+bp = PolicyBlueprint("store", __name__, policy=PAGE)
+api = PolicyBlueprint("store_api", __name__, policy=TOKEN_API)
 
 
 @bp.app_template_global()
@@ -34,7 +35,7 @@ def pack_detail(slug: str):
     return render_template("store/pack_detail.html", pack=pack, creator=creator, for_sale=payments_enabled())
 
 
-@bp.get("/api/v1/store")
+@api.get("/api/v1/store")
 def store_catalogue():
     """Every published pack for the picker's store tab; `owned` is set when a Bearer token is sent."""
     user = optional_user()
@@ -46,8 +47,7 @@ def store_catalogue():
     return response
 
 
-@bp.post("/api/v1/me/packs/<slug>/add")
-@csrf.exempt  # bearer-token JSON API
+@api.post("/api/v1/me/packs/<slug>/add")
 @require_user
 def add_pack(slug: str):
     """A free pack, or one the user owns but hid, into their picker."""

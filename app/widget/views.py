@@ -1,11 +1,12 @@
 """The sticker picker widget, under /api so Element appends scalar_token to its URL."""
-from flask import Blueprint, Response, request
+from flask import Response, request
 
 from app.library.picker import personal_picker_page, request_user
 from app.packs.catalogue import published_free_pack_keys
 from app.widget.page import picker_page, theme_name
+from app.web.policy import WIDGET_PAGE, PolicyBlueprint
 
-bp = Blueprint("widget", __name__, url_prefix="/api/widgets")
+bp = PolicyBlueprint("widget", __name__, url_prefix="/api/widgets", policy=WIDGET_PAGE)
 
 
 @bp.get("/stickerpicker")

@@ -1,0 +1,1 @@
+"""What every HTTP entry point shares: the trust policy each blueprint declares."""
