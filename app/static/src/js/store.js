@@ -1,8 +1,8 @@
 // Hexpack store tab: every published pack, with Add (free packs) and Buy (Stripe Checkout in a new
 // tab, since Checkout cannot be framed and the picker's sandbox forbids top navigation). Loaded on
-// demand by picker.js; uses window.hexpackWidget (say, on) and its identity (identity.js: token,
-// authorised fetch, refresh of the user's picker). After Buy it refreshes the picker every few
-// seconds while it is visible, until the pack shows up.
+// demand by picker.js; uses window.hexpackWidget (say, on, searchTerms), its identity (identity.js:
+// token, authorised fetch, refresh of the user's picker) and window.hexpackTransport.jsonAnswer.
+// After Buy it refreshes the picker every few seconds while it is visible, until the pack shows up.
 "use strict";
 (() => {
   const widget = window.hexpackWidget;

@@ -169,12 +169,7 @@
   const accept = document.getElementById("accept-terms");
   if (accept) {
     accept.addEventListener("click", () => {
-      fetch("/_matrix/integrations/v1/terms", {
-        method: "POST", credentials: "omit",
-        headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" },
-        body: JSON.stringify({ user_accepts: accept.dataset.urls.split(" ") }),
-      }).then((response) => {
-        if (!response.ok) throw new Error("HTTP " + response.status);
+      api("POST", "/_matrix/integrations/v1/terms", { user_accepts: accept.dataset.urls.split(" ") }).then(() => {
         document.getElementById("terms").remove();
         notice("Thank you.");
       }).catch((error) => notice("Could not record your acceptance: " + error.message));

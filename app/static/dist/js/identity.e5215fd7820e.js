@@ -221,8 +221,7 @@
       const starred = !!main.querySelector('#pack-_favourites button.s[data-sticker-id="' + CSS.escape(id) + '"]');
       authorizedFetch("/api/v1/me/favourites/" + encodeURIComponent(id), {
         method: starred ? "DELETE" : "PUT",
-      }).then((response) => {
-        if (!response.ok) throw new Error("HTTP " + response.status);
+      }).then(window.hexpackTransport.jsonAnswer).then(() => {
         say(starred ? "Removed from favourites." : "Added to favourites.");
         return refresh();
       }).catch((error) => say("Could not change your favourites: " + error.message));
