@@ -62,7 +62,7 @@ def chatter(app, synapse, tmp_path):
 def start(page, widget_host, live_server, person, **config):
     page.goto(widget_host.url)
     cfg = {"widgetUrl": live_server.url + WIDGET, "userId": person.user_id, **config}
-    page.evaluate("cfg => hexpackHost.start(cfg)", cfg)
+    return page.evaluate("cfg => hexpackHost.start(cfg)", cfg)
 
 
 def frame_has(page, selector: str, timeout: float = 15.0) -> None:
@@ -93,6 +93,36 @@ def test_openid_allowed_shows_the_users_own_packs(browser_page, widget_host, liv
     frame = browser_page.frame_locator("#widget-frame")
     assert frame.locator('nav.tabs a[href="#pack-gold"] img').get_attribute("src")
     assert frame.locator("nav.tabs img[data-src]").count() == 0
+
+
+def test_openid_without_parent_url_asks_the_client_pinned_by_its_first_request(browser_page, widget_host,
+                                                                               live_server, synapse, chatter):
+    """A client that frames the picker without parentUrl (not Element Web) is known only by the origin
+    of its first request; identity asks that client for the OpenID token all the same."""
+    token = synapse.openid_token(chatter)
+    url = start(browser_page, widget_host, live_server, chatter, omitParentUrl=True,
+                openid={"state": "allowed", "token": token})
+    assert "parentUrl" not in url
+    frame_has(browser_page, "#pack-gold")
+    assert sections(browser_page) == ["pack-blobs", "pack-gold"]
+    state = host_state(browser_page)
+    assert [entry["mode"] for entry in state["openid"]] == ["allowed"]
+    assert [e for e in state["fromWidget"] if e["action"] == "get_openid"][0]["origin"] == live_server.url
+    frame = browser_page.frame_locator("#widget-frame")
+    assert frame.locator("#hexpack-manage").count() == 1  # the pinned client may open its manager
+
+    # Another origin's frame is still not the client: its requests are ignored.
+    browser_page.evaluate("url => hexpackHost.addFrame('other-origin', url)", widget_host.other.url + "/blank.html")
+    for action, data in (("theme_change", {"name": "dark"}), ("openid_credentials", {"state": "allowed"})):
+        browser_page.frame(name="other-origin").evaluate(
+            "req => window.parent.frames[0].postMessage(req, '*')",
+            {"api": "toWidget", "widgetId": "hexpack_stickerpicker_test", "requestId": "intruder-" + action,
+             "action": action, "data": data})
+    assert browser_page.evaluate("hexpackHost.send('supported_api_versions', {})")["ok"]
+    widget = browser_page.frame(name="widget-frame")
+    assert widget.evaluate("document.documentElement.dataset.theme") == "light"
+    assert widget.evaluate("window.hexpackWidget.origin") == widget_host.origin
+    assert len(host_state(browser_page)["openid"]) == 1
 
 
 def test_openid_after_the_users_consent(browser_page, widget_host, live_server, synapse, chatter):

@@ -1,9 +1,11 @@
 // Hexpack integration manager UI, inside Element's integration manager dialog.
 // Talks to Element through the Scalar postMessage API (ScalarMessaging.ts: plain {action, ...}
 // objects without an "api" field, posted to the parent's origin, answered with the same object
-// plus "response") and to our JSON API with the scalar_token Element put in our URL.
+// plus "response") and to our JSON API with the scalar_token Element put in our URL. Origin parsing,
+// request ids and timeouts come from widget-api.js (window.hexpackTransport).
 "use strict";
 (() => {
+  const { originOf, pendingRequests, jsonAnswer } = window.hexpackTransport;
   const root = document.getElementById("manager");
   if (!root) return;
   const params = new URLSearchParams(location.search);
@@ -14,19 +16,10 @@
   const candidates = parentOrigins();
   let parentOrigin = candidates.length === 1 ? candidates[0] : null;
   const framed = window.parent !== window;
-  const pending = new Map();
-  let counter = 0;
+  // Element waits up to 20 s for the account data echo before answering set_widget.
+  const requests = pendingRequests(25000, "your Matrix client did not answer");
 
   if (root.dataset.theme) document.documentElement.dataset.theme = root.dataset.theme;
-
-  function originOf(url) {
-    try {
-      const u = new URL(url);
-      return u.protocol + "//" + u.host;
-    } catch (e) {
-      return null;
-    }
-  }
 
   // The origin of the page that framed us (Element), never "*": an explicit parent_url, else
   // what the browser tells us (ancestorOrigins in Chromium/WebKit, else the referrer).
@@ -47,13 +40,9 @@
     if (!framed || event.source !== window.parent) return;
     if (parentOrigin ? event.origin !== parentOrigin : !candidates.includes(event.origin)) return;
     const msg = event.data;
-    if (!msg || typeof msg !== "object" || msg.api || !pending.has(msg.request_id) || !("response" in msg)) return;
+    if (!msg || typeof msg !== "object" || msg.api || !requests.has(msg.request_id) || !("response" in msg)) return;
     parentOrigin = event.origin; // Element answered: talk to that origin only from now on
-    const { resolve, reject, timer } = pending.get(msg.request_id);
-    pending.delete(msg.request_id);
-    clearTimeout(timer);
-    if (msg.response && msg.response.error) reject(new Error(msg.response.error.message || "request failed"));
-    else resolve(msg.response);
+    requests.settle(msg.request_id, msg.response);
   });
 
   function scalar(action, fields) {
@@ -62,14 +51,7 @@
       return Promise.reject(new Error("your browser did not say which site opened this page; the operator can " +
                                       "list it in ELEMENT_ORIGINS"));
     }
-    const requestId = "hexpack-" + Date.now() + "-" + ++counter;
-    return new Promise((resolve, reject) => {
-      // Element waits up to 20 s for the account data echo before answering set_widget.
-      const timer = setTimeout(() => {
-        pending.delete(requestId);
-        reject(new Error("your Matrix client did not answer"));
-      }, 25000);
-      pending.set(requestId, { resolve, reject, timer });
+    return requests.send((requestId) => {
       const message = Object.assign({ action, request_id: requestId }, fields);
       (parentOrigin ? [parentOrigin] : candidates).forEach((origin) => {
         try {
@@ -85,10 +67,7 @@
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
-    return fetch(path, init).then((response) => response.json().catch(() => ({})).then((data) => {
-      if (!response.ok) throw new Error(data.error || "HTTP " + response.status);
-      return data;
-    }));
+    return fetch(path, init).then(jsonAnswer);
   }
 
   // --- the sticker picker in the user's account (m.widgets account data) -------------------
@@ -190,12 +169,7 @@
   const accept = document.getElementById("accept-terms");
   if (accept) {
     accept.addEventListener("click", () => {
-      fetch("/_matrix/integrations/v1/terms", {
-        method: "POST", credentials: "omit",
-        headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" },
-        body: JSON.stringify({ user_accepts: accept.dataset.urls.split(" ") }),
-      }).then((response) => {
-        if (!response.ok) throw new Error("HTTP " + response.status);
+      api("POST", "/_matrix/integrations/v1/terms", { user_accepts: accept.dataset.urls.split(" ") }).then(() => {
         document.getElementById("terms").remove();
         notice("Thank you.");
       }).catch((error) => notice("Could not record your acceptance: " + error.message));

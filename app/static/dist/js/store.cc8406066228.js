@@ -1,12 +1,14 @@
 // Hexpack store tab: every published pack, with Add (free packs) and Buy (Stripe Checkout in a new
 // tab, since Checkout cannot be framed and the picker's sandbox forbids top navigation). Loaded on
-// demand by picker.js; uses window.hexpackWidget (say, on) and its identity (identity.js: token,
-// authorised fetch, refresh of the user's picker). After Buy it refreshes the picker every few
-// seconds while it is visible, until the pack shows up.
+// demand by picker.js; uses window.hexpackWidget (say, on, searchTerms), its identity (identity.js:
+// token, authorised fetch, refresh of the user's picker) and window.hexpackTransport.jsonAnswer.
+// After Buy it refreshes the picker every few seconds while it is visible, until the pack shows up.
 "use strict";
 (() => {
   const widget = window.hexpackWidget;
   const identity = widget.identity;
+  const say = widget.say;
+  const answer = window.hexpackTransport.jsonAnswer;
   const POLL_EVERY = 3000;
   const POLL_FOR = 15 * 60 * 1000; // most buyers pay within minutes; visibility refreshes after that
   const button = document.getElementById("store-button");
@@ -35,10 +37,6 @@
     const node = Object.assign(document.createElement(tag), props || {});
     if (text !== undefined) node.textContent = text;
     return node;
-  }
-
-  function say(text) {
-    widget.say(text);
   }
 
   function isOpen() {
@@ -91,9 +89,7 @@
     try {
       const response = token() ? await identity.fetch("/api/v1/store")
         : await fetch("/api/v1/store", { credentials: "omit" });
-      const data = await response.json().catch(() => ({}));
-      if (!response.ok) throw new Error(data.error || "HTTP " + response.status);
-      catalogue = data;
+      catalogue = await answer(response);
       loadedFor = token();
       render();
     } catch (error) {
@@ -223,15 +219,6 @@
     return true;
   }
 
-  async function answer(response) {
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      throw Object.assign(new Error(data.error || "HTTP " + response.status),
-                          { status: response.status, errcode: data.errcode });
-    }
-    return data;
-  }
-
   function addPack(pack) {
     if (needIdentity()) return;
     busy.set(pack.slug, "Adding…");
@@ -351,7 +338,7 @@
 
   // --- Keyboard and search.
   function filter() {
-    const terms = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    const terms = widget.searchTerms(search.value);
     let shown = 0;
     list.querySelectorAll("li.item").forEach((row) => {
       const pack = catalogue.packs.find((entry) => entry.slug === row.dataset.pack);

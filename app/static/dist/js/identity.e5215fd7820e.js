@@ -3,53 +3,36 @@
 // ask the Matrix client for an OpenID token (widget API get_openid, MSC1960), exchange it at
 // POST /api/v1/session for our bearer token (kept in memory only, never a cookie), and swap in
 // the user's picker, fetched from the same URL with that token. Uses window.hexpackWidget
-// (picker.js) for the widget API transport, and adds window.hexpackWidget.identity for store.js:
+// (picker.js, widget-api.js) for the widget API transport, whose parent origin may be pinned only by
+// the client's first request (no parentUrl), and adds window.hexpackWidget.identity for store.js:
 // the token, its state, an authorised fetch and refresh() of the user's picker.
 "use strict";
 (() => {
   const widget = window.hexpackWidget;
   if (!widget) return;
   const params = new URLSearchParams(location.search);
-  const widgetId = params.get("widgetId");
-  const parentOrigin = originOf(params.get("parentUrl"));
   const identified = document.documentElement.dataset.identified === "true";
   let token = identified ? params.get("scalar_token") || params.get("access_token") : null;
-  // signed-in | signing-in (asking, or about to) | declined | failed | no-client (nobody to ask)
-  let state = token ? "signed-in" : parentOrigin ? "signing-in" : "no-client";
+  // signed-in | signing-in (asking, or about to) | declined | failed; read as no-client while no
+  // client has been heard from (nobody to ask).
+  let state = token ? "signed-in" : "signing-in";
   let etag = null;
-  let openIdRequestId = null; // requestId of our get_openid that the user has still to confirm
+  let openIdRequestId = null; // requestId of our get_openid, named by the delayed openid_credentials
   let pendingConsent = null; // {resolve, reject} until the client's openid_credentials push
 
   class Declined extends Error {}
 
-  function originOf(url) {
-    try {
-      const u = new URL(url);
-      return u.protocol + "//" + u.host;
-    } catch (e) {
-      return null;
-    }
-  }
+  const say = widget.say;
 
-  function say(text) {
-    if (widget.say) widget.say(text);
+  // The Matrix client we can ask: named by parentUrl, or pinned by its first request.
+  function hasClient() {
+    return !!widget.origin;
   }
 
   function setState(next) {
     state = next;
     widget.emit("identity", next);
   }
-
-  // picker.js resolves get_openid with the response only; the delayed openid_credentials push
-  // names the original requestId, which we learn here from the same (origin-checked) reply.
-  window.addEventListener("message", (event) => {
-    if (event.source !== window.parent || !parentOrigin || event.origin !== parentOrigin) return;
-    const msg = event.data;
-    if (msg && msg.api === "fromWidget" && msg.action === "get_openid" && msg.response &&
-        msg.response.state === "request") {
-      openIdRequestId = msg.requestId;
-    }
-  });
 
   widget.on("openid_credentials", (data) => {
     if (!pendingConsent || !data) return;
@@ -62,7 +45,9 @@
   });
 
   function requestOpenId() {
-    return widget.sendRequest("get_openid", {}).then((response) => {
+    const call = widget.sendRequest("get_openid", {});
+    openIdRequestId = call.requestId;
+    return call.then((response) => {
       if (response.state === "allowed") return response;
       if (response.state === "blocked") throw new Declined("blocked");
       if (response.state === "request") {
@@ -87,8 +72,8 @@
         method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
         body: JSON.stringify(body),
       });
-      const data = await response.json().catch(() => ({}));
-      if (!response.ok || !data.token) throw new Error(data.error || "sign-in failed (" + response.status + ")");
+      const data = await window.hexpackTransport.jsonAnswer(response);
+      if (!data.token) throw new Error("sign-in failed");
       token = data.token;
     } catch (error) {
       setState(error instanceof Declined ? "declined" : "failed");
@@ -103,11 +88,16 @@
     if (!token) throw new Declined("no Matrix identity");
     const headers = Object.assign({}, options.headers, { Authorization: "Bearer " + token });
     const response = await fetch(url, Object.assign({ credentials: "omit" }, options, { headers }));
-    if (response.status !== 401 || !retry || !parentOrigin) return response;
+    if (response.status !== 401 || !retry || !hasClient()) return response;
+    await signInAgain();
+    return authorizedFetch(url, options, false);
+  }
+
+  // Our token expired or was revoked: forget it and what it fetched, and ask the client again.
+  function signInAgain() {
     token = null;
     etag = null;
-    await signIn();
-    return authorizedFetch(url, options, false);
+    return signIn();
   }
 
   function pageUrl() {
@@ -150,13 +140,13 @@
     const doc = new DOMParser().parseFromString(await response.text(), "text/html");
     if (doc.documentElement.dataset.identified !== "true") {
       // Our token expired or was revoked: sign in again once.
-      token = null;
-      etag = null;
-      if (retry && parentOrigin) {
-        await signIn();
+      if (retry && hasClient()) {
+        await signInAgain();
         return fetchPicker(false);
       }
-      setState(parentOrigin ? "failed" : "no-client");
+      token = null;
+      etag = null;
+      setState(hasClient() ? "failed" : "no-client");
       return;
     }
     etag = response.headers.get("ETag");
@@ -203,7 +193,7 @@
   // "Manage" opens Element's integration manager at our sticker picker screen (Element only).
   function addManageButton() {
     const nav = document.querySelector("nav.tabs");
-    if (!nav || !widgetId || !parentOrigin || document.getElementById("hexpack-manage")) return;
+    if (!nav || !widget.widgetId || !hasClient() || document.getElementById("hexpack-manage")) return;
     const button = document.createElement("a");
     button.className = "tab";
     button.id = "hexpack-manage";
@@ -213,7 +203,7 @@
     button.textContent = "\u2699";
     button.addEventListener("click", (event) => {
       event.preventDefault();
-      widget.sendRequest("integration_manager_open", { integType: "m.stickerpicker", integId: widgetId })
+      widget.sendRequest("integration_manager_open", { integType: "m.stickerpicker", integId: widget.widgetId })
         .catch((error) => say("Your client could not open the integration manager: " + error.message));
     });
     nav.prepend(button);
@@ -231,8 +221,7 @@
       const starred = !!main.querySelector('#pack-_favourites button.s[data-sticker-id="' + CSS.escape(id) + '"]');
       authorizedFetch("/api/v1/me/favourites/" + encodeURIComponent(id), {
         method: starred ? "DELETE" : "PUT",
-      }).then((response) => {
-        if (!response.ok) throw new Error("HTTP " + response.status);
+      }).then(window.hexpackTransport.jsonAnswer).then(() => {
         say(starred ? "Removed from favourites." : "Added to favourites.");
         return refresh();
       }).catch((error) => say("Could not change your favourites: " + error.message));
@@ -245,14 +234,16 @@
   });
 
   addManageButton();
+  widget.on("ready", addManageButton); // a client pinned by its first request (no parentUrl)
   bindFavourites();
-  // Ask for the user's identity once the client has started talking to us (capabilities).
-  if (!token && parentOrigin) widget.on("ready", startSignIn);
+  // Ask for the user's identity once the client has started talking to us (capabilities); without
+  // parentUrl that first request is also what pinned the client's origin.
+  if (!token) widget.on("ready", startSignIn);
 
   // Signs in (once at a time; again later if the store asks after a refusal).
   let signingIn = null;
   function startSignIn() {
-    if (token || !parentOrigin) return Promise.resolve();
+    if (token || !hasClient()) return Promise.resolve();
     signingIn = signingIn || signIn()
       .then(() => refresh())
       .catch((error) => {
@@ -266,7 +257,7 @@
 
   widget.identity = {
     get token() { return token; },
-    get state() { return state; },
+    get state() { return state === "signing-in" && !hasClient() ? "no-client" : state; },
     fetch: authorizedFetch,
     refresh,
     signIn: startSignIn,

@@ -1,0 +1,279 @@
+// Hexpack sticker picker: the picker UI over the Matrix widget API (widget-api.js).
+"use strict";
+(() => {
+  // Connected before anything else so the client's first request (sent on iframe load) is never missed.
+  const widget = window.hexpackTransport.connectWidgetApi();
+  // Shared with identity.js and store.js: the transport, module events, the status toast,
+  // image loading and search terms.
+  window.hexpackWidget = widget;
+  Object.assign(widget, { say, load, lazyLoad, searchTerms });
+  widget.on("theme_change", applyTheme);
+  widget.on("language_change", (lang) => { if (typeof lang === "string") document.documentElement.lang = lang; });
+
+  const RECENT_KEY = "hexpackRecentStickers";
+  const RECENT_MAX = 16;
+  let dom = null; // the page's fixed parts, once the grid is parsed
+  let statusTimer = null;
+
+  function applyTheme(name) {
+    document.documentElement.dataset.theme = /dark|black/i.test(name || "") ? "dark" : "light";
+  }
+
+  function start() {
+    dom = {
+      main: document.getElementById("packs"),
+      status: document.getElementById("status"),
+      search: document.getElementById("search"),
+      tabs: document.querySelector(".tabs"),
+    };
+    // Pack icons come after the first screen of stickers (they wait in data-src so the
+    // preload scanner queues the grid first).
+    document.querySelectorAll(".tab img[data-src]").forEach(load);
+    lazyLoad(document.querySelectorAll("img[data-src]"));
+    renderRecent();
+    markActiveTab();
+    bindGrid();
+    bindSearch();
+    bindTabs();
+    dom.status.addEventListener("click", () => say(""));
+    widget.on("visibility", (visible) => { if (visible) dom.search.focus({ preventScroll: true }); });
+    bindStoreButton();
+  }
+
+  // One status toast for every module.
+  function say(text) {
+    if (!dom) return;
+    clearTimeout(statusTimer);
+    dom.status.textContent = text;
+    if (text) statusTimer = setTimeout(() => { dom.status.textContent = ""; }, 8000);
+  }
+
+  function bindGrid() {
+    dom.main.addEventListener("click", (event) => {
+      const button = event.target.closest("button.s");
+      if (button) sendSticker(button);
+    });
+    dom.main.addEventListener("keydown", onGridKey);
+  }
+
+  function bindSearch() {
+    dom.search.addEventListener("input", () => filter(dom.search.value));
+    dom.search.addEventListener("keydown", onSearchKey);
+  }
+
+  function bindTabs() {
+    dom.tabs.addEventListener("click", (event) => {
+      // Scroll without touching location.hash: a fragment change would add an entry to the
+      // client's history, and the Back button would scroll us instead of leaving the room.
+      const tab = event.target.closest("a.tab");
+      const target = tab && document.getElementById(tab.getAttribute("href").slice(1));
+      if (!target) return;
+      event.preventDefault();
+      target.scrollIntoView({ block: "start" });
+    });
+    let ticking = false;
+    window.addEventListener("scroll", () => {
+      if (ticking) return;
+      ticking = true;
+      requestAnimationFrame(() => { ticking = false; markActiveTab(); });
+    }, { passive: true });
+  }
+
+  function markActiveTab() {
+    const tabs = dom.tabs;
+    const top = document.querySelector(".bar").offsetHeight + 8;
+    let current = null;
+    document.querySelectorAll(".pack:not([hidden])").forEach((section) => {
+      if (section.getBoundingClientRect().top <= top || !current) current = section;
+    });
+    tabs.querySelectorAll(".tab").forEach((tab) => {
+      const active = !!current && tab.getAttribute("href") === "#" + current.id;
+      tab.classList.toggle("active", active);
+      if (active && (tab.offsetLeft < tabs.scrollLeft || tab.offsetLeft + tab.offsetWidth > tabs.scrollLeft + tabs.clientWidth)) {
+        tabs.scrollLeft = tab.offsetLeft - (tabs.clientWidth - tab.offsetWidth) / 2;
+      }
+    });
+  }
+
+  function sendSticker(button) {
+    const body = button.querySelector("img").alt;
+    const mxc = button.dataset.mxc;
+    if (!mxc) {
+      say("Can’t send “" + body + "” yet: it isn’t published to the homeserver.");
+      return;
+    }
+    const data = { name: body, description: body, content: stickerContent(button, body, mxc) };
+    // Element iOS reads a top-level widgetData copy; Android reads content.body.
+    widget.sendRequest("m.sticker", data, { widgetData: JSON.parse(JSON.stringify(data)) })
+      .then(() => say(""))
+      .catch((error) => say("Could not send the sticker: " + error.message));
+    remember(button);
+  }
+
+  function stickerContent(button, body, mxc) {
+    const [w, h, mimetype, size] = button.dataset.info.split(",");
+    const info = { w: +w, h: +h, mimetype, size: +size, thumbnail_url: mxc,
+                   thumbnail_info: { w: +w, h: +h, mimetype, size: +size } };
+    return { body, url: mxc, info };
+  }
+
+  function remember(button) {
+    const entry = { id: button.dataset.stickerId };
+    const recent = loadRecent().filter((item) => item.id !== entry.id);
+    recent.unshift(entry);
+    try {
+      localStorage.setItem(RECENT_KEY, JSON.stringify(recent.slice(0, RECENT_MAX)));
+    } catch (e) { /* storage may be blocked in a third-party iframe: recents are optional */ }
+    renderRecent();
+  }
+
+  function loadRecent() {
+    try {
+      const list = JSON.parse(localStorage.getItem(RECENT_KEY) || "[]");
+      return Array.isArray(list) ? list : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function renderRecent() {
+    // Only stickers still in the page are shown: a removed pack drops out of recents.
+    const buttons = loadRecent()
+      .map((item) => document.querySelector('.pack:not(#recent) button.s[data-sticker-id="' + CSS.escape(String(item.id)) + '"]'))
+      .filter(Boolean);
+    const section = document.getElementById("recent");
+    section.querySelector(".grid").replaceChildren(...buttons.map((b) => {
+      const copy = b.cloneNode(true);
+      const img = copy.querySelector("img");
+      if (img.dataset.src) load(img);
+      return copy;
+    }));
+    // While a search is active the recent row stays hidden (its stickers show in their packs).
+    section.hidden = buttons.length === 0 || dom.search.value.trim() !== "";
+    document.getElementById("recent-tab").hidden = buttons.length === 0;
+  }
+
+  // Lower-cased words of a search box (the sticker search here, the pack search in store.js).
+  function searchTerms(text) {
+    return text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  }
+
+  function filter(text) {
+    const terms = searchTerms(text);
+    let shown = 0;
+    document.querySelectorAll(".pack").forEach((section) => {
+      let any = false;
+      section.querySelectorAll("button.s").forEach((button) => {
+        const hay = (button.firstElementChild.alt + " " + (button.dataset.k || "")).toLowerCase();
+        const match = terms.every((term) => hay.includes(term));
+        button.hidden = !match;
+        any = any || match;
+      });
+      section.hidden = !any || (section.id === "recent" && (terms.length > 0 || !any));
+      if (any) shown++;
+    });
+    document.getElementById("no-results").hidden = shown > 0;
+    if (terms.length === 0) renderRecent();
+    markActiveTab();
+  }
+
+  function visibleButtons() {
+    return [...document.querySelectorAll("button.s")].filter((b) => b.offsetParent);
+  }
+
+  function onSearchKey(event) {
+    const search = dom.search;
+    if (event.key === "ArrowDown" || (event.key === "Enter" && search.value.trim())) {
+      // Enter or Down moves into the results; Enter on a sticker then sends it.
+      const first = visibleButtons()[0];
+      if (first) { first.focus(); event.preventDefault(); }
+    } else if (event.key === "Escape" && search.value) {
+      search.value = "";
+      filter("");
+      event.preventDefault();
+    }
+  }
+
+  function onGridKey(event) {
+    const keys = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 1, ArrowUp: -1, Home: 0, End: 0 };
+    if (!(event.key in keys) || !event.target.matches("button.s")) return;
+    const buttons = visibleButtons();
+    const index = buttons.indexOf(event.target);
+    let next;
+    if (event.key === "Home") next = buttons[0];
+    else if (event.key === "End") next = buttons[buttons.length - 1];
+    else if (event.key === "ArrowLeft" || event.key === "ArrowRight") next = buttons[index + keys[event.key]];
+    else next = rowNeighbour(buttons, event.target, keys[event.key]);
+    if (!next && event.key === "ArrowUp") next = dom.search;  // from the top row back to the search box
+    if (!next) return;
+    next.focus();
+    if (next !== dom.search) next.scrollIntoView({ block: "nearest" });
+    event.preventDefault();
+  }
+
+  // The sticker in the next row up or down (packs may end in a short row) nearest in x.
+  function rowNeighbour(buttons, from, direction) {
+    const here = from.getBoundingClientRect();
+    const x = here.left + here.width / 2;
+    let best = null, bestRow = null, bestDx = Infinity;
+    buttons.forEach((b) => {
+      const r = b.getBoundingClientRect();
+      const dy = (r.top - here.top) * direction;
+      if (dy < 1) return;
+      if (bestRow === null || dy < bestRow - 1) { bestRow = dy; best = null; bestDx = Infinity; }
+      if (Math.abs(dy - bestRow) < 1) {
+        const dx = Math.abs(r.left + r.width / 2 - x);
+        if (dx < bestDx) { best = b; bestDx = dx; }
+      }
+    });
+    return best;
+  }
+
+  // The store tab's script loads on the first sign of interest in it (pointer, focus, click),
+  // so it costs the sticker grid's first paint nothing.
+  function bindStoreButton() {
+    const button = document.getElementById("store-button");
+    if (!button) return;
+    let loading = null;
+    const loadStore = () => {
+      loading = loading || new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = button.dataset.script;
+        script.onload = resolve;
+        script.onerror = () => { loading = null; reject(new Error("the store could not be loaded")); };
+        document.head.append(script);
+      });
+      return loading;
+    };
+    ["pointerenter", "focus", "touchstart"].forEach((name) =>
+      button.addEventListener(name, () => loadStore().catch(() => {}), { once: true, passive: true }));
+    button.addEventListener("click", () => {
+      loadStore().then(() => widget.store.toggle())
+        .catch((error) => say("Sorry, " + error.message + "."));
+    });
+  }
+
+  function lazyLoad(images) {
+    if (!("IntersectionObserver" in window)) {
+      images.forEach(load);
+      return;
+    }
+    const observer = new IntersectionObserver((entries) => {
+      entries.forEach((entry) => {
+        if (entry.isIntersecting) {
+          observer.unobserve(entry.target);
+          load(entry.target);
+        }
+      });
+    }, { rootMargin: "64px" });
+    images.forEach((img) => observer.observe(img));
+  }
+
+  function load(img) {
+    img.src = img.dataset.src;
+    img.removeAttribute("data-src");
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
