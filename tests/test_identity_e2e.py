@@ -7,17 +7,11 @@ which `make setup-test` builds.
 """
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
-from PIL import Image
 
-
-from app.auth.tokens import get_or_create_user  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.models import Entitlement, Pack  # noqa: E402
-from app.packs.importer import import_path  # noqa: E402
+from tests.factories import grant, imported_pack, price, user
 
 pytestmark = [pytest.mark.browser, pytest.mark.synapse]
 WIDGET = "/api/widgets/stickerpicker?theme=$theme"
@@ -33,29 +27,14 @@ def fresh_render_caches():
     page._pages.clear()
 
 
-def make_pack(folder, slug, *, price=0):
-    folder.mkdir()
-    stickers = []
-    for index in range(3):
-        Image.new("RGBA", (128, 128), (40 * index, 120, 200, 255)).save(folder / f"{index}.png")
-        stickers.append({"file": f"{index}.png", "body": f"{slug} {index}"})
-    (folder / "pack.json").write_text(json.dumps({
-        "name": slug.title(), "slug": slug, "license": "CC0-1.0", "attribution": "tests", "stickers": stickers,
-        "price": {"amount": price, "currency": "usd"} if price else 0}))
-    import_path(str(folder))
-
-
 @pytest.fixture
 def chatter(app, synapse, tmp_path):
     """A Synapse user who was granted the paid 'gold' pack; 'blobs' is free for everyone."""
     app.config["MATRIX_SERVER_URLS"] = f"{synapse.server_name}={synapse.base_url}"
-    make_pack(tmp_path / "blobs", "blobs")
-    make_pack(tmp_path / "gold", "gold", price=199)
+    imported_pack(tmp_path / "blobs", "blobs", size=(128, 128))
+    gold = imported_pack(tmp_path / "gold", "gold", size=(128, 128), price=price(199))
     person = synapse.register_user()
-    user = get_or_create_user(person.user_id)
-    gold = db.session.scalar(db.select(Pack).where(Pack.slug == "gold"))
-    db.session.add(Entitlement(user_id=user.id, pack_id=gold.id, source="grant"))
-    db.session.commit()
+    grant(user(person.user_id), gold)
     return person
 
 

@@ -1,16 +1,14 @@
 """A user's own picker: the OpenID session, their packs, order, hidden packs and favourites."""
-import json
 import re
 from urllib.parse import quote
 
 import pytest
-from PIL import Image
 
 from app.auth.tokens import get_or_create_user, issue_token
 from app.extensions import db
 from app.library import services
-from app.models import Entitlement, Pack, Sticker, utcnow
-from app.packs.importer import import_path
+from app.models import Entitlement, Sticker, utcnow
+from tests.factories import grant, imported_pack, price
 
 PICKER = "/api/widgets/stickerpicker"
 
@@ -25,32 +23,12 @@ def fresh_render_caches():
     page._pages.clear()
 
 
-def make_pack(folder, slug, *, price=0, count=2, colour=(200, 100, 50)):
-    folder.mkdir()
-    stickers = []
-    for index in range(count):
-        Image.new("RGBA", (120, 120), (*colour, 255 - index)).save(folder / f"{index}.png")
-        stickers.append({"file": f"{index}.png", "body": f"{slug} {index}"})
-    manifest = {"name": slug.title(), "slug": slug, "license": "CC0-1.0", "attribution": "tests",
-                "stickers": stickers, "price": {"amount": price, "currency": "usd"} if price else 0}
-    (folder / "pack.json").write_text(json.dumps(manifest))
-    import_path(str(folder))
-    return db.session.scalar(db.select(Pack).where(Pack.slug == slug))
-
-
 @pytest.fixture
 def packs(app, tmp_path):
-    made = {"cats": make_pack(tmp_path / "cats", "cats"), "dogs": make_pack(tmp_path / "dogs", "dogs", colour=(1, 2, 3)),
-            "gold": make_pack(tmp_path / "gold", "gold", price=99, colour=(250, 200, 0)),
-            "draft": make_pack(tmp_path / "draft", "draft", colour=(9, 9, 9))}
-    made["draft"].status = "draft"
-    db.session.commit()
-    return made
-
-
-def grant(user, pack, source="grant"):
-    db.session.add(Entitlement(user_id=user.id, pack_id=pack.id, source=source))
-    db.session.commit()
+    return {"cats": imported_pack(tmp_path / "cats", "cats", count=2, colour=(200, 100, 50)),
+            "dogs": imported_pack(tmp_path / "dogs", "dogs", count=2, colour=(1, 2, 3)),
+            "gold": imported_pack(tmp_path / "gold", "gold", count=2, colour=(250, 200, 0), price=price(99)),
+            "draft": imported_pack(tmp_path / "draft", "draft", count=2, colour=(9, 9, 9), status="draft")}
 
 
 def user_with_token(matrix_id="@alice:example.org"):

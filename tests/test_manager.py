@@ -1,35 +1,24 @@
 """The integration manager UI page (integrations_ui_url), server side and in Chromium."""
-import json
 import re
 import time
 from urllib.parse import quote
 
 import pytest
-from PIL import Image
 
 from app.auth.tokens import get_or_create_user, issue_token
 from app.extensions import db
 from app.integrations import terms
 from app.models import Pack, PickerPack, TermsAcceptance
-from app.packs.importer import import_path
+from tests.factories import imported_pack
 from tests.support.httpserver import ScriptedServer
 
 ELEMENT_QUERY = "&room_id=%21room%3Aexample.org&room_name=Room&theme=dark&integ_id=old-picker&screen=type_m.stickerpicker"
 
 
-def make_pack(folder, slug):
-    folder.mkdir()
-    Image.new("RGBA", (96, 96), (10, 200, 90, 255)).save(folder / "0.png")
-    (folder / "pack.json").write_text(json.dumps({"name": slug.title(), "slug": slug, "license": "CC0-1.0",
-                                                  "attribution": "tests",
-                                                  "stickers": [{"file": "0.png", "body": f"{slug} 0"}]}))
-    import_path(str(folder))
-
-
 @pytest.fixture
 def alice(app, tmp_path):
-    make_pack(tmp_path / "cats", "cats")
-    make_pack(tmp_path / "dogs", "dogs")
+    imported_pack(tmp_path / "cats", "cats", count=1)
+    imported_pack(tmp_path / "dogs", "dogs", count=1)
     user = get_or_create_user("@alice:example.org")
     for policy in terms.POLICIES:
         db.session.add(TermsAcceptance(user_id=user.id, policy=policy.key, version=policy.version))

@@ -6,17 +6,16 @@ Synapse, and a bought sticker is sent there as an m.sticker event.
 """
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
-from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from app.auth.tokens import get_or_create_user
 from app.extensions import db
 from app.library import services as library
 from app.models import Order, Sticker, StripeEvent
+from tests.factories import imported_pack, price
 
 pytestmark = [pytest.mark.browser, pytest.mark.synapse]
 WIDGET = "/api/widgets/stickerpicker?theme=$org.matrix.msc2873.client_theme"
@@ -36,22 +35,6 @@ def app_config(app_config, fake_stripe):
     return {**app_config, **fake_stripe.app_settings()}
 
 
-def make_pack(folder, slug: str, name: str, *, price: int = 0, count: int = 3):
-    folder.mkdir()
-    stickers = []
-    for index in range(count):
-        image = Image.new("RGBA", (160, 160), (0, 0, 0, 0))
-        draw = ImageDraw.Draw(image)
-        draw.regular_polygon((80, 80, 70), 6, fill=(30 + 60 * index, 140, 220 - 50 * index, 255))
-        draw.rectangle((20 + 10 * index, 70, 40 + 10 * index, 90), fill=(255, 255, 255, 255))
-        image.save(folder / f"{index}.png")
-        stickers.append({"file": f"{index}.png", "body": f"{name} {index}", "emoji": "⬡"})
-    (folder / "pack.json").write_text(json.dumps({
-        "name": name, "slug": slug, "license": "CC0-1.0", "attribution": "Hexpack tests", "author": "Tests",
-        "stickers": stickers, "price": {"amount": price, "currency": "usd"} if price else 0}))
-    return folder
-
-
 class Shop:
     pass
 
@@ -64,10 +47,10 @@ def shop(app, runner, synapse, stripe_live, tmp_path):
     chatter = synapse.register_user()
     app.config.update(MATRIX_HOMESERVER_URL=synapse.base_url, MATRIX_ACCESS_TOKEN=operator.access_token,
                       MATRIX_SERVER_URLS=f"{synapse.server_name}={synapse.base_url}")
-    for folder in (make_pack(tmp_path / "blobs", "blobs", "Blobs"),
-                   make_pack(tmp_path / "gold", "gold-hex", "Gold Hex", price=50)):
-        result = runner.invoke(args=["packs", "import", str(folder)])
-        assert result.exit_code == 0, result.output
+    imported_pack(tmp_path / "blobs", "blobs", name="Blobs", author="Tests", runner=runner,
+                  bodies=[f"Blobs {index}" for index in range(3)], size=(160, 160))
+    imported_pack(tmp_path / "gold", "gold-hex", name="Gold Hex", author="Tests", price=price(50), runner=runner,
+                  bodies=[f"Gold Hex {index}" for index in range(3)], size=(160, 160))
     published = runner.invoke(args=["packs", "publish"])
     assert published.exit_code == 0, published.output
     s = Shop()

@@ -7,43 +7,19 @@ Synapse over the client-server API, exactly as Element sends it.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
 
 import pytest
 import requests
-from PIL import Image, ImageDraw
 
 from app.extensions import db
 from app.models import Sticker
 from app.storage import read_blob
+from tests.factories import imported_pack
 
 
 WIDGET_TEMPLATE = "/api/widgets/stickerpicker?theme=$theme&user_id=$matrix_user_id&room_id=$matrix_room_id"
-PALETTE = [(231, 76, 60), (46, 204, 113), (52, 152, 219), (241, 196, 15), (155, 89, 182), (26, 188, 156)]
-
-
-def draw_sticker(path, index: int, size: int = 256) -> None:
-    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    colour = PALETTE[index % len(PALETTE)]
-    draw.ellipse((16, 16, size - 16, size - 16), fill=colour + (255,), outline=(20, 20, 20, 255), width=6)
-    for bit in range(8):  # the index in binary: every sticker is a different image
-        if index >> bit & 1:
-            draw.rectangle((60 + 17 * bit, 110, 72 + 17 * bit, 140), fill=(255, 255, 255, 255))
-    image.save(path)
-
-
-def make_pack(folder, *, slug: str, name: str, bodies: list[str]):
-    folder.mkdir()
-    stickers = []
-    for index, body in enumerate(bodies):
-        draw_sticker(folder / f"{index}.png", index)
-        stickers.append({"file": f"{index}.png", "body": body, "emoji": "🙂", "tags": [slug]})
-    (folder / "pack.json").write_text(json.dumps({
-        "name": name, "slug": slug, "license": "CC0-1.0", "attribution": "Hexpack tests", "stickers": stickers}))
-    return folder
 
 
 @pytest.fixture
@@ -52,12 +28,11 @@ def matrix(app, runner, synapse, tmp_path):
     operator = synapse.register_user()
     chatter = synapse.register_user()
     app.config.update(MATRIX_HOMESERVER_URL=synapse.base_url, MATRIX_ACCESS_TOKEN=operator.access_token)
-    blobs = make_pack(tmp_path / "blobs", slug="blobs", name="Blobs", bodies=["Happy blob", "Sad blob", "Party blob"])
-    assert runner.invoke(args=["packs", "import", str(blobs)]).exit_code == 0
+    imported_pack(tmp_path / "blobs", "blobs", bodies=["Happy blob", "Sad blob", "Party blob"], size=(256, 256),
+                  runner=runner)
     published = runner.invoke(args=["packs", "publish"])
     assert published.exit_code == 0, published.output
-    later = make_pack(tmp_path / "later", slug="later", name="Later", bodies=["Unsent wave"])
-    assert runner.invoke(args=["packs", "import", str(later)]).exit_code == 0
+    imported_pack(tmp_path / "later", "later", bodies=["Unsent wave"], size=(256, 256), runner=runner)
     room_id = synapse.create_room(chatter)
 
     class Matrix:
@@ -323,9 +298,8 @@ def test_search_and_keyboard_send_and_recent_row_survives_a_reload(browser_page,
 
 @pytest.fixture
 def big_pack(app, runner, tmp_path):
-    folder = make_pack(tmp_path / "big", slug="big", name="Big", bodies=[f"Big {i}" for i in range(40)])
-    assert runner.invoke(args=["packs", "import", str(folder)]).exit_code == 0
-    return folder
+    return imported_pack(tmp_path / "big", "big", bodies=[f"Big {i}" for i in range(40)], size=(256, 256),
+                         runner=runner)
 
 
 @pytest.mark.browser

@@ -5,7 +5,7 @@ import pytest
 
 from app.auth.tokens import get_or_create_user, issue_token
 from app.extensions import db
-from app.models import Pack
+from tests.factories import pack_row
 
 SECRET_KEY = "sk_test_hexpack_suite"
 
@@ -34,20 +34,11 @@ def bob(app):
     return Buyer("@bob:example.org")
 
 
-def make_pack(slug: str = "hexes", *, price: int = 500, currency: str = "usd", status: str = "published",
-              name: str | None = None) -> Pack:
-    pack = Pack(slug=slug, name=name or slug.title(), price_amount=price, currency=currency, status=status,
-                author="Test Author", license="CC-BY-4.0", attribution="Drawn for the tests")
-    db.session.add(pack)
-    db.session.commit()
-    return pack
-
-
 @pytest.fixture
 def paid_pack(app):
-    return make_pack("hexes", price=500)
+    return pack_row("hexes", price=500)
 
 
 @pytest.fixture
 def free_pack(app):
-    return make_pack("freebies", price=0)
+    return pack_row("freebies", price=0)

@@ -5,10 +5,9 @@ from sqlalchemy import func, select, update
 from app.auth.tokens import get_or_create_user, issue_token
 from app.extensions import db
 from app.library import services as library
-from app.models import Entitlement, Pack, Sticker
-from app.packs.importer import import_path
+from app.models import Entitlement, Sticker
 from app.storage import media_filename
-from tests.support.packs import write_pack
+from tests.factories import imported_pack, price
 
 STORE = "/api/v1/store"
 
@@ -16,16 +15,11 @@ STORE = "/api/v1/store"
 @pytest.fixture
 def packs(app, tmp_path):
     """Free 'blobs' (5 stickers), paid 'gold' ($0.50), paid 'yen' (¥300), a draft and a hidden pack."""
-    import_path(str(write_pack(tmp_path / "blobs", "blobs", count=5, name="Blobs", author="Ann")))
-    import_path(str(write_pack(tmp_path / "gold", "gold", count=2, price={"amount": 50, "currency": "usd"})))
-    import_path(str(write_pack(tmp_path / "yen", "yen", count=1, price={"amount": 300, "currency": "jpy"})))
-    import_path(str(write_pack(tmp_path / "draft", "draft", count=1)))
-    import_path(str(write_pack(tmp_path / "gone", "gone", count=1)))
-    found = {pack.slug: pack for pack in db.session.scalars(select(Pack))}
-    found["draft"].status = "draft"
-    found["gone"].status = "hidden"
-    db.session.commit()
-    return found
+    return {"blobs": imported_pack(tmp_path / "blobs", "blobs", count=5, name="Blobs", author="Ann"),
+            "gold": imported_pack(tmp_path / "gold", "gold", count=2, price=price(50)),
+            "yen": imported_pack(tmp_path / "yen", "yen", count=1, price=price(300, "jpy")),
+            "draft": imported_pack(tmp_path / "draft", "draft", count=1, status="draft"),
+            "gone": imported_pack(tmp_path / "gone", "gone", count=1, status="hidden")}
 
 
 def signed_in(matrix_id="@alice:example.org"):
