@@ -12,6 +12,7 @@ import time
 import pytest
 
 from tests.factories import grant, imported_pack, price, user
+from tests.support.wait import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.synapse]
 WIDGET = "/api/widgets/stickerpicker?theme=$theme"
@@ -44,13 +45,9 @@ def start(page, widget_host, live_server, person, **config):
     page.evaluate("cfg => hexpackHost.start(cfg)", cfg)
 
 
-def frame_has(page, selector: str, timeout: float = 15.0) -> None:
+def frame_has(page, selector: str) -> None:
     frame = page.frame_locator("#widget-frame")
-    deadline = time.monotonic() + timeout
-    while frame.locator(selector).count() == 0:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{selector} never appeared; console:\n{page.console_log.text()}")
-        time.sleep(0.05)
+    wait_until(lambda: frame.locator(selector).count(), timeout=15, message=selector, page=page)
 
 
 def sections(page) -> list[str]:
@@ -90,10 +87,8 @@ def test_openid_after_the_users_consent(browser_page, widget_host, live_server, 
 
 def test_openid_blocked_keeps_the_free_picker(browser_page, widget_host, live_server, chatter):
     start(browser_page, widget_host, live_server, chatter, openid={"state": "blocked"})
-    deadline = time.monotonic() + 15
-    while "no Matrix identity shared" not in browser_page.console_log.text():
-        assert time.monotonic() < deadline, browser_page.console_log.text()
-        browser_page.wait_for_timeout(50)  # lets Playwright deliver console events
+    wait_until(lambda: "no Matrix identity shared" in browser_page.console_log.text(), timeout=15,
+               message="the picker to log that no identity was shared", page=browser_page)
     assert [entry["mode"] for entry in host_state(browser_page)["openid"]] == ["blocked"]
     # Declining is a fine answer: no toast covers the stickers, the free picker stays.
     assert browser_page.frame_locator("#widget-frame").locator("#status").text_content() == ""

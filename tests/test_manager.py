@@ -11,6 +11,7 @@ from app.integrations import terms
 from app.models import Pack, PickerPack, TermsAcceptance
 from tests.factories import imported_pack
 from tests.support.httpserver import ScriptedServer
+from tests.support.wait import wait_until
 
 ELEMENT_QUERY = "&room_id=%21room%3Aexample.org&room_name=Room&theme=dark&integ_id=old-picker&screen=type_m.stickerpicker"
 
@@ -127,13 +128,6 @@ def chromium_browser(chromium):
     return chromium
 
 
-def wait_for(check, what, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
 @pytest.mark.browser
 def test_manager_adds_the_picker_through_scalar_messaging(chromium_browser, live_server, alice):
     user, token = alice
@@ -148,10 +142,12 @@ def test_manager_adds_the_picker_through_scalar_messaging(chromium_browser, live
                       [f"{live_server.url}/manager?scalar_token={quote(token)}{ELEMENT_QUERY}", live_server.url])
         frame = page.frame_locator("#im")
         state = frame.locator("#picker-state")
-        wait_for(lambda: "another sticker picker (Other)" in (state.text_content() or ""), "get_widgets")
+        wait_until(lambda: "another sticker picker (Other)" in (state.text_content() or ""),
+                   message="get_widgets", page=page)
 
         frame.locator("#install").click()
-        wait_for(lambda: "Hexpack sticker picker is in your account" in (state.text_content() or ""), "set_widget")
+        wait_until(lambda: "Hexpack sticker picker is in your account" in (state.text_content() or ""),
+                   message="set_widget", page=page)
         messages = page.evaluate("scalarHost.messages")
         set_widget = next(m for m in messages if m["action"] == "set_widget")
         assert set_widget == {"action": "set_widget", "request_id": set_widget["request_id"],
@@ -165,7 +161,8 @@ def test_manager_adds_the_picker_through_scalar_messaging(chromium_browser, live
 
         # Reorder and hide packs: stored server-side for every device.
         frame.locator('li[data-slug="dogs"] button.up').click()
-        wait_for(lambda: db.session.scalar(db.select(db.func.count(PickerPack.id))) == 2, "PUT /api/v1/me/picker")
+        wait_until(lambda: db.session.scalar(db.select(db.func.count(PickerPack.id))) == 2,
+                   message="PUT /api/v1/me/picker", page=page)
         frame.locator('li[data-slug="cats"] input[type=checkbox]').uncheck()
 
         def stored():
@@ -174,16 +171,18 @@ def test_manager_adds_the_picker_through_scalar_messaging(chromium_browser, live
                                       .join(PickerPack, PickerPack.pack_id == Pack.id).order_by(PickerPack.position))
             return [tuple(row) for row in rows]
 
-        wait_for(lambda: stored() == [("dogs", 0, True), ("cats", 1, False)], "hidden pack saved")
+        wait_until(lambda: stored() == [("dogs", 0, True), ("cats", 1, False)], message="hidden pack saved", page=page)
 
         frame.locator("#uninstall").click()
-        wait_for(lambda: page.evaluate("Object.keys(scalarHost.widgets).length") == 0, "removal")
-        wait_for(lambda: "no sticker picker yet" in (state.text_content() or ""), "state after removal")
+        wait_until(lambda: page.evaluate("Object.keys(scalarHost.widgets).length") == 0, message="removal", page=page)
+        wait_until(lambda: "no sticker picker yet" in (state.text_content() or ""),
+                   message="state after removal", page=page)
         frame.locator("#install").click()
-        wait_for(lambda: page.evaluate("Object.keys(scalarHost.widgets).length") == 1, "fresh install")
+        wait_until(lambda: page.evaluate("Object.keys(scalarHost.widgets).length") == 1,
+                   message="fresh install", page=page)
         assert re.match(r"^hexpack-stickerpicker-\d+$", page.evaluate("Object.keys(scalarHost.widgets)[0]"))
         frame.locator("#close").click()
-        wait_for(lambda: page.evaluate("scalarHost.closed"), "close_scalar")
+        wait_until(lambda: page.evaluate("scalarHost.closed"), message="close_scalar", page=page)
         context.close()
 
 
@@ -198,7 +197,7 @@ def test_manager_posts_only_to_the_parent_origin(chromium_browser, live_server, 
         url = f"{live_server.url}/manager?scalar_token={quote(token)}&parent_url=https%3A%2F%2Felsewhere.example%2F"
         page.evaluate("([url, origin]) => openManager(url, origin)", [url, live_server.url])
         frame = page.frame_locator("#im")
-        wait_for(lambda: frame.locator("#install").count() == 1, "page load")
+        wait_until(lambda: frame.locator("#install").count() == 1, message="page load", page=page)
         time.sleep(1.0)
         assert page.evaluate("scalarHost.messages") == []
         context.close()

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.library import services as library
 from app.models import Order, Sticker, StripeEvent
 from tests.factories import imported_pack, price
+from tests.support.wait import wait_for_js, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.synapse]
 WIDGET = "/api/widgets/stickerpicker?theme=$org.matrix.msc2873.client_theme"
@@ -75,26 +76,10 @@ def open_picker(page, widget_host, shop, *, openid="allowed", theme="light"):
     page.frame_locator("#widget-frame").locator("#store-button").wait_for()  # the picker has loaded
     frame = page.frame(name="widget-frame")
     if openid == "allowed":  # signed in, and the user's own picker swapped in
-        wait_in(page, frame, "document.documentElement.dataset.identified === 'true'")
+        wait_for_js(page, "document.documentElement.dataset.identified === 'true'", frame=frame)
     else:
-        wait_in(page, frame, "window.hexpackWidget.identity && hexpackWidget.identity.state === 'declined'")
+        wait_for_js(page, "window.hexpackWidget.identity && hexpackWidget.identity.state === 'declined'", frame=frame)
     return frame
-
-
-def wait_in(page, frame, expression: str, timeout: float = 15.0) -> None:
-    """Poll an expression in the picker (its CSP forbids eval, so no wait_for_function there)."""
-    deadline = time.monotonic() + timeout
-    while not frame.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for: {expression}\nconsole:\n{page.console_log.text()}")
-        page.wait_for_timeout(50)  # not time.sleep: Playwright delivers events meanwhile
-
-
-def wait_until(page, condition, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {condition}"
-        page.wait_for_timeout(50)
 
 
 def open_store(frame):
@@ -250,7 +235,7 @@ def test_buying_an_owned_pack_is_refused_with_the_servers_message(browser_page, 
     assert runner.invoke(args=["entitlements", "grant", shop.chatter.user_id, "gold-hex"]).exit_code == 0
     with page.context.expect_page() as new_tab:
         entry(frame, "gold-hex").locator("button.act").click()
-    wait_until(page, new_tab.value.is_closed)  # the placeholder tab is closed again
+    wait_until(new_tab.value.is_closed, timeout=15, message="the placeholder tab to close", page=page)
     frame.locator("#status", has_text="You already own Gold Hex.").wait_for()
     entry(frame, "gold-hex").locator(".badge", has_text="In your picker").wait_for()
     assert orders() == []

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 
 import pytest
 import requests
@@ -17,6 +16,7 @@ from app.extensions import db
 from app.models import Sticker
 from app.storage import read_blob
 from tests.factories import imported_pack
+from tests.support.wait import wait_for_js
 
 
 WIDGET_TEMPLATE = "/api/widgets/stickerpicker?theme=$theme&user_id=$matrix_user_id&room_id=$matrix_room_id"
@@ -64,15 +64,6 @@ def wait_until_ready(page):
     except Exception:
         raise AssertionError(f"capabilities never approved; host state: {host_state(page)}\n"
                              f"console:\n{page.console_log.text()}") from None
-
-
-def wait_in(frame, expression: str, timeout: float = 15.0):
-    """Poll an expression in a page or frame under the picker's CSP (no eval, so no wait_for_function)."""
-    deadline = time.monotonic() + timeout
-    while not frame.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for: {expression}")
-        time.sleep(0.05)
 
 
 def widget_frame(page):
@@ -239,8 +230,8 @@ def test_picker_fits_the_popover(browser_page, widget_host, live_server, matrix,
     assert frame.evaluate("document.documentElement.dataset.theme") == theme
     # No horizontal scrolling in a 300 px popover; the search box and the first stickers show.
     assert frame.evaluate("document.documentElement.scrollWidth") <= 300
-    wait_in(frame, "[...document.querySelectorAll('.pack img, .tab img')].slice(0, 6)"
-                   ".every(i => i.complete && i.naturalWidth > 0)")
+    wait_for_js(page, "[...document.querySelectorAll('.pack img, .tab img')].slice(0, 6)"
+                      ".every(i => i.complete && i.naturalWidth > 0)", frame=frame)
     page.screenshot(path=str(tmp_path / f"picker-{theme}.png"))
 
 
@@ -315,13 +306,13 @@ def test_offscreen_stickers_load_lazily_and_tabs_do_not_touch_history(browser_pa
     history = page.evaluate("history.length")
     page.locator("a.tab").last.click()  # the Big pack's tab scrolls to it
     page.mouse.wheel(0, 5000)
-    wait_in(page, "(() => { const i = [...document.querySelectorAll('button.s img')].pop();"
-                  " return i.complete && i.naturalWidth > 0; })()")
+    wait_for_js(page, "(() => { const i = [...document.querySelectorAll('button.s img')].pop();"
+                      " return i.complete && i.naturalWidth > 0; })()")
     assert page.evaluate(loaded) == 40
     assert page.evaluate("history.length") == history and page.evaluate("location.hash") == ""
     assert page.locator("a.tab.active").count() == 1
     # Pack icons wait until the grid is queued, then load without any scrolling.
-    wait_in(page, "[...document.querySelectorAll('a.tab img')].every(i => i.complete && i.naturalWidth > 0)")
+    wait_for_js(page, "[...document.querySelectorAll('a.tab img')].every(i => i.complete && i.naturalWidth > 0)")
 
 
 @pytest.mark.browser
@@ -347,7 +338,7 @@ def test_host_answers_get_openid_with_a_real_synapse_token(browser_page, widget_
     assert pending == {"state": "request"}
     later = matrix.synapse.openid_token(matrix.chatter)
     page.evaluate("token => hexpackHost.resolveOpenID({state: 'allowed', token})", later)
-    wait_in(frame, "window.__creds !== null")
+    wait_for_js(page, "window.__creds !== null", frame=frame)
     creds = frame.evaluate("window.__creds")
     assert creds["state"] == "allowed" and creds["access_token"] == later["access_token"]
     assert creds["original_request_id"]
@@ -405,7 +396,7 @@ def test_element_android_webview_bridge_gets_the_sticker(browser_page, live_serv
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
     sticker = matrix.stickers["Sad blob"]
     page.locator(f'button[data-sticker-id="{sticker.id}"]').click()
-    wait_in(page, "window.__bridge.length === 1")
+    wait_for_js(page, "window.__bridge.length === 1")
     sent = page.evaluate("window.__bridge[0]")
     assert sent["origin"] == live_server.url
     data = sent["data"]
@@ -414,6 +405,6 @@ def test_element_android_webview_bridge_gets_the_sticker(browser_page, live_serv
     assert data["data"]["content"]["url"] == sticker.mxc_uri
     assert data["widgetData"] == data["data"]  # Element iOS
     # The bridge's answer reached the widget: no error shown, and the sticker is in recents.
-    wait_in(page, "document.querySelectorAll('#recent button.s').length === 1")
+    wait_for_js(page, "document.querySelectorAll('#recent button.s').length === 1")
     page.wait_for_timeout(200)
     assert page.locator("#status").inner_text() == ""
