@@ -10,6 +10,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.extensions import db
 from app.widget.page import clear_caches
+from tests.factories import SignedInUser, signed_in_user
 from tests.support.database import TestDatabase
 from tests.support.fake_stripe import FakeStripe
 from tests.support.net import free_port
@@ -71,6 +72,17 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def alice(app) -> SignedInUser:
+    """@alice:example.org with a widget token (`alice.user`, `alice.token`, `alice.headers`)."""
+    return signed_in_user("@alice:example.org")
+
+
+@pytest.fixture
+def bob(app) -> SignedInUser:
+    return signed_in_user("@bob:example.org")
 
 
 @pytest.fixture(scope="session")

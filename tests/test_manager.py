@@ -5,11 +5,10 @@ from urllib.parse import quote
 
 import pytest
 
-from app.auth.tokens import get_or_create_user, issue_token
 from app.extensions import db
 from app.integrations import terms
 from app.models import Pack, PickerPack, TermsAcceptance
-from tests.factories import imported_pack
+from tests.factories import imported_pack, signed_in_user
 from tests.support.httpserver import ScriptedServer
 from tests.support.wait import wait_until
 
@@ -18,13 +17,14 @@ ELEMENT_QUERY = "&room_id=%21room%3Aexample.org&room_name=Room&theme=dark&integ_
 
 @pytest.fixture
 def alice(app, tmp_path):
+    """Alice with an IM token (the manager's scalar_token), the terms accepted, and two free packs."""
     imported_pack(tmp_path / "cats", "cats", count=1)
     imported_pack(tmp_path / "dogs", "dogs", count=1)
-    user = get_or_create_user("@alice:example.org")
+    alice = signed_in_user("@alice:example.org", kind="im")
     for policy in terms.POLICIES:
-        db.session.add(TermsAcceptance(user_id=user.id, policy=policy.key, version=policy.version))
+        db.session.add(TermsAcceptance(user_id=alice.user.id, policy=policy.key, version=policy.version))
     db.session.commit()
-    return user, issue_token(user=user, kind="im")
+    return alice
 
 
 def test_manager_without_a_token_explains_where_to_open_it(client):
@@ -36,7 +36,7 @@ def test_manager_without_a_token_explains_where_to_open_it(client):
 
 
 def test_manager_page_for_the_user(client, alice):
-    user, token = alice
+    token = alice.token
     response = client.get(f"/manager?scalar_token={quote(token)}{ELEMENT_QUERY}")
     assert response.status_code == 200
     html = response.data.decode()
@@ -56,14 +56,14 @@ def test_manager_page_for_the_user(client, alice):
 
 
 def test_manager_lists_the_configured_element_origins(app, client, alice):
-    _user, token = alice
+    token = alice.token
     app.config["ELEMENT_ORIGINS"] = "https://app.element.io, https://chat.example.org  vector://vector"
     html = client.get(f"/manager?scalar_token={quote(token)}").data.decode()
     assert 'data-client-origins="https://app.element.io https://chat.example.org vector://vector"' in html
 
 
 def test_manager_offers_the_terms_when_not_accepted_and_notes_a_removed_picker(client, alice):
-    user, token = alice
+    user, token = alice.user, alice.token
     db.session.execute(db.delete(TermsAcceptance))
     user.picker_hidden = True
     db.session.commit()
@@ -130,7 +130,7 @@ def chromium_browser(chromium):
 
 @pytest.mark.browser
 def test_manager_adds_the_picker_through_scalar_messaging(chromium_browser, live_server, alice):
-    user, token = alice
+    user, token = alice.user, alice.token
     with ScriptedServer(lambda path, headers: (200, {"Content-Type": "text/html"}, SCALAR_HOST.encode())) as element:
         context = chromium_browser.new_context()
         page = context.new_page()
@@ -188,7 +188,7 @@ def test_manager_adds_the_picker_through_scalar_messaging(chromium_browser, live
 
 @pytest.mark.browser
 def test_manager_posts_only_to_the_parent_origin(chromium_browser, live_server, alice):
-    _user, token = alice
+    token = alice.token
     with ScriptedServer(lambda path, headers: (200, {"Content-Type": "text/html"}, SCALAR_HOST.encode())) as element:
         context = chromium_browser.new_context()
         page = context.new_page()
