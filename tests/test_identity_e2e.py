@@ -2,7 +2,7 @@
 Element does, hands it a real Synapse OpenID token through get_openid, and the picker shows the
 user's own packs (a granted paid pack, favourites first).
 
-Needs the widget host harness (tests/widget_host, tests/support/widget_host.py and browser.py),
+Needs the widget host harness (tests/widget_host, tests/support/widget_host.py and fixtures/browser.py),
 which `make setup-test` builds.
 """
 from __future__ import annotations

@@ -124,7 +124,7 @@ window.openManager = (url, managerOrigin) => {
 
 @pytest.fixture
 def chromium_browser(chromium):
-    """The session's shared Chromium (tests/support/browser.py)."""
+    """The session's shared Chromium (tests/support/fixtures/browser.py)."""
     return chromium
 
 
