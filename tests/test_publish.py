@@ -44,7 +44,7 @@ def test_publish_with_wrong_token_says_so(app, runner, synapse, tmp_path):
 
 
 def test_publish_with_unreachable_server_says_so(app, runner, tmp_path):
-    from tests.support.net import free_port
+    from devtools.net import free_port
 
     app.config.update(MATRIX_HOMESERVER_URL=f"http://127.0.0.1:{free_port()}", MATRIX_ACCESS_TOKEN="t")
     imported_pack(tmp_path / "blobs", count=3, runner=runner)

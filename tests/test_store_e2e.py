@@ -1,6 +1,6 @@
 """The picker's store tab in real Chromium: matrix-widget-api's ClientWidgetApi hosts the picker as
 Element does and hands it a real Synapse OpenID token; the app runs on a live server with the real
-`stripe` library talking to the fake Stripe (tests/support/fake_stripe.py), whose hosted Checkout
+`stripe` library talking to the fake Stripe (devtools/fake_stripe.py), whose hosted Checkout
 page pays and sends signed webhooks back to the app. Paid stickers are published to the real
 Synapse, and a bought sticker is sent there as an m.sticker event.
 """

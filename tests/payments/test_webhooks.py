@@ -7,9 +7,9 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
+from devtools.net import free_port
 from tests.payments.flows import (active_entitlements, completed_event, entitlements, event_rows, order,
                                   paid_session, post_event)
-from tests.support.net import free_port
 from tests.support.wait import wait_until
 
 
