@@ -24,7 +24,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,8 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+
+from devtools.net import free_port  # noqa: E402
 
 PACKS, STICKERS, SIDE = 10, 40, 256
 PICKER = "/api/widgets/stickerpicker"
@@ -96,12 +97,6 @@ def build_database(env: dict, folders: list[str]) -> None:
         for folder in folders:
             import_path(folder)
         db.engine.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def fetch(url: str) -> tuple[bytes, dict]:

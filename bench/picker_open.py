@@ -35,7 +35,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,10 +43,12 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from devtools.chromium import launch  # noqa: E402
+from devtools.net import free_port  # noqa: E402
+
 VENV_BIN = os.path.join(ROOT, ".venv", "bin")
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 FAST_3G = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8, "uploadThroughput": 750e3 / 8}
 TARGETS = {"first": 0.7, "visible": 1.3, "kib": 360}
 
@@ -166,12 +167,6 @@ def make_packs(folder: str, packs: int, per_pack: int) -> list[str]:
 
 
 # --- the server ----------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def run_flask(env, *args):
     result = subprocess.run([os.path.join(VENV_BIN, "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
                             capture_output=True, text=True)
@@ -287,7 +282,7 @@ def main() -> int:
             urllib.request.urlopen(url, timeout=10).read()
         results = []
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            browser = launch(playwright)
             try:
                 for run in range(1, args.runs + 1):
                     m = cold_open(browser, url)

@@ -30,8 +30,8 @@ sys.path.insert(0, ROOT)
 import requests  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
-from tests.support.fake_stripe import FakeStripe  # noqa: E402
-from tests.support.net import free_port  # noqa: E402
+from devtools.fake_stripe import FakeStripe  # noqa: E402
+from devtools.net import free_port  # noqa: E402
 
 SECRET_KEY = "sk_test_hexpack_bench"
 

@@ -1,19 +1,22 @@
-"""Shared fixtures: app, client, runner, a real Synapse, a live HTTP server, the fake Stripe."""
+"""The app fixtures (test_database, app_config, app, client, runner); the others come from the
+plugins below: servers (a real Synapse, the app over live HTTP), the fake Stripe, Chromium and the
+widget host, and the shared users."""
 from __future__ import annotations
-
-import threading
 
 import pytest
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
 from app.widget.page import clear_caches
 from tests.support.database import TestDatabase
-from tests.support.fake_stripe import FakeStripe
-from tests.support.net import free_port
-from tests.support.synapse import SynapseServer
+
+pytest_plugins = [
+    "tests.support.fixtures.servers",
+    "tests.support.fixtures.stripe",
+    "tests.support.fixtures.browser",
+    "tests.support.fixtures.users",
+]
 
 
 @pytest.fixture(scope="session")
@@ -71,55 +74,3 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-@pytest.fixture(scope="session")
-def synapse(tmp_path_factory):
-    server = SynapseServer(str(tmp_path_factory.mktemp("synapse")))
-    server.start()
-    yield server
-    server.stop()
-
-
-class LiveServer:
-    def __init__(self, app):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server = make_server("127.0.0.1", self.port, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def start(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._server.shutdown()
-
-
-@pytest.fixture
-def live_server(app):
-    """The test app over real HTTP on 127.0.0.1 (for browsers and the fake Stripe's webhooks)."""
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake_stripe():
-    """A fake Stripe API and hosted Checkout on 127.0.0.1 (tests/support/fake_stripe.py)."""
-    fake = FakeStripe().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def stripe_live(app, live_server, fake_stripe):
-    """The app over HTTP, with the fake sending its webhooks there and Checkout returning there.
-    Point the app at the fake with `fake_stripe.app_settings()` in `app_config`."""
-    fake_stripe.webhook_url = live_server.url + "/stripe/webhook"
-    app.config["PUBLIC_URL"] = live_server.url
-    return live_server
-
-
-# Browser fixtures (Playwright + Debian's Chromium) and the widget host page.
-from tests.support.browser import browser_page, chromium, widget_host  # noqa: E402,F401

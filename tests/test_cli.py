@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Pack, Sticker
-from tests.support.packs import write_pack
+from tests.factories import write_pack
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

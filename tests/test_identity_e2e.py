@@ -2,22 +2,17 @@
 Element does, hands it a real Synapse OpenID token through get_openid, and the picker shows the
 user's own packs (a granted paid pack, favourites first).
 
-Needs the widget host harness (tests/widget_host, tests/support/widget_host.py and browser.py),
+Needs the widget host harness (tests/widget_host, tests/support/widget_host.py and fixtures/browser.py),
 which `make setup-test` builds.
 """
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
-from PIL import Image
 
-
-from app.auth.tokens import get_or_create_user  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.models import Entitlement, Pack  # noqa: E402
-from app.packs.importer import import_path  # noqa: E402
+from tests.factories import grant, imported_pack, price, user
+from tests.support.wait import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.synapse]
 WIDGET = "/api/widgets/stickerpicker?theme=$theme"
@@ -33,29 +28,14 @@ def fresh_render_caches():
     page._pages.clear()
 
 
-def make_pack(folder, slug, *, price=0):
-    folder.mkdir()
-    stickers = []
-    for index in range(3):
-        Image.new("RGBA", (128, 128), (40 * index, 120, 200, 255)).save(folder / f"{index}.png")
-        stickers.append({"file": f"{index}.png", "body": f"{slug} {index}"})
-    (folder / "pack.json").write_text(json.dumps({
-        "name": slug.title(), "slug": slug, "license": "CC0-1.0", "attribution": "tests", "stickers": stickers,
-        "price": {"amount": price, "currency": "usd"} if price else 0}))
-    import_path(str(folder))
-
-
 @pytest.fixture
 def chatter(app, synapse, tmp_path):
     """A Synapse user who was granted the paid 'gold' pack; 'blobs' is free for everyone."""
     app.config["MATRIX_SERVER_URLS"] = f"{synapse.server_name}={synapse.base_url}"
-    make_pack(tmp_path / "blobs", "blobs")
-    make_pack(tmp_path / "gold", "gold", price=199)
+    imported_pack(tmp_path / "blobs", "blobs", size=(128, 128))
+    gold = imported_pack(tmp_path / "gold", "gold", size=(128, 128), price=price(199))
     person = synapse.register_user()
-    user = get_or_create_user(person.user_id)
-    gold = db.session.scalar(db.select(Pack).where(Pack.slug == "gold"))
-    db.session.add(Entitlement(user_id=user.id, pack_id=gold.id, source="grant"))
-    db.session.commit()
+    grant(user(person.user_id), gold)
     return person
 
 
@@ -65,13 +45,9 @@ def start(page, widget_host, live_server, person, **config):
     return page.evaluate("cfg => hexpackHost.start(cfg)", cfg)
 
 
-def frame_has(page, selector: str, timeout: float = 15.0) -> None:
+def frame_has(page, selector: str) -> None:
     frame = page.frame_locator("#widget-frame")
-    deadline = time.monotonic() + timeout
-    while frame.locator(selector).count() == 0:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{selector} never appeared; console:\n{page.console_log.text()}")
-        time.sleep(0.05)
+    wait_until(lambda: frame.locator(selector).count(), timeout=15, message=selector, page=page)
 
 
 def sections(page) -> list[str]:
@@ -141,10 +117,8 @@ def test_openid_after_the_users_consent(browser_page, widget_host, live_server, 
 
 def test_openid_blocked_keeps_the_free_picker(browser_page, widget_host, live_server, chatter):
     start(browser_page, widget_host, live_server, chatter, openid={"state": "blocked"})
-    deadline = time.monotonic() + 15
-    while "no Matrix identity shared" not in browser_page.console_log.text():
-        assert time.monotonic() < deadline, browser_page.console_log.text()
-        browser_page.wait_for_timeout(50)  # lets Playwright deliver console events
+    wait_until(lambda: "no Matrix identity shared" in browser_page.console_log.text(), timeout=15,
+               message="the picker to log that no identity was shared", page=browser_page)
     assert [entry["mode"] for entry in host_state(browser_page)["openid"]] == ["blocked"]
     # Declining is a fine answer: no toast covers the stickers, the free picker stays.
     assert browser_page.frame_locator("#widget-frame").locator("#status").text_content() == ""

@@ -16,8 +16,8 @@ from app.exceptions import ImportFailed
 from app.extensions import db
 from app.models import Blob, Pack, Sticker
 from app.packs.importer import import_path
-from tests.support.packs import (animated_bytes, manifest, png_bytes, png_claiming_size, write_pack,
-                                 zip_folder, zip_members)
+from tests.factories import manifest, write_pack
+from tests.support.packs import animated_bytes, png_bytes, png_claiming_size, zip_folder, zip_members
 
 
 def row_counts() -> dict[str, int]:

@@ -1,16 +1,13 @@
 """A user's own picker: the OpenID session, their packs, order, hidden packs and favourites."""
-import json
 import re
 from urllib.parse import quote
 
 import pytest
-from PIL import Image
 
-from app.auth.tokens import get_or_create_user, issue_token
 from app.extensions import db
 from app.library import services
-from app.models import Entitlement, Pack, Sticker, utcnow
-from app.packs.importer import import_path
+from app.models import Entitlement, Sticker, utcnow
+from tests.factories import grant, imported_pack, price, signed_in_user
 
 PICKER = "/api/widgets/stickerpicker"
 
@@ -25,37 +22,12 @@ def fresh_render_caches():
     page._pages.clear()
 
 
-def make_pack(folder, slug, *, price=0, count=2, colour=(200, 100, 50)):
-    folder.mkdir()
-    stickers = []
-    for index in range(count):
-        Image.new("RGBA", (120, 120), (*colour, 255 - index)).save(folder / f"{index}.png")
-        stickers.append({"file": f"{index}.png", "body": f"{slug} {index}"})
-    manifest = {"name": slug.title(), "slug": slug, "license": "CC0-1.0", "attribution": "tests",
-                "stickers": stickers, "price": {"amount": price, "currency": "usd"} if price else 0}
-    (folder / "pack.json").write_text(json.dumps(manifest))
-    import_path(str(folder))
-    return db.session.scalar(db.select(Pack).where(Pack.slug == slug))
-
-
 @pytest.fixture
 def packs(app, tmp_path):
-    made = {"cats": make_pack(tmp_path / "cats", "cats"), "dogs": make_pack(tmp_path / "dogs", "dogs", colour=(1, 2, 3)),
-            "gold": make_pack(tmp_path / "gold", "gold", price=99, colour=(250, 200, 0)),
-            "draft": make_pack(tmp_path / "draft", "draft", colour=(9, 9, 9))}
-    made["draft"].status = "draft"
-    db.session.commit()
-    return made
-
-
-def grant(user, pack, source="grant"):
-    db.session.add(Entitlement(user_id=user.id, pack_id=pack.id, source=source))
-    db.session.commit()
-
-
-def user_with_token(matrix_id="@alice:example.org"):
-    user = get_or_create_user(matrix_id)
-    return user, issue_token(user=user, kind="im")
+    return {"cats": imported_pack(tmp_path / "cats", "cats", count=2, colour=(200, 100, 50)),
+            "dogs": imported_pack(tmp_path / "dogs", "dogs", count=2, colour=(1, 2, 3)),
+            "gold": imported_pack(tmp_path / "gold", "gold", count=2, colour=(250, 200, 0), price=price(99)),
+            "draft": imported_pack(tmp_path / "draft", "draft", count=2, colour=(9, 9, 9), status="draft")}
 
 
 def auth(token):
@@ -73,7 +45,7 @@ def sections(html: bytes) -> list[str]:
 
 # --- services ---------------------------------------------------------------------------------
 def test_library_is_free_published_plus_live_entitlements(app, packs):
-    user, _ = user_with_token()
+    user = signed_in_user(kind="im").user
     assert [(i.pack.slug, i.source) for i in services.library(user=user)] == [("cats", "free"), ("dogs", "free")]
     grant(user, packs["gold"], "purchase")
     grant(user, packs["draft"])  # a draft stays invisible even to a holder
@@ -85,7 +57,7 @@ def test_library_is_free_published_plus_live_entitlements(app, packs):
     db.session.execute(db.update(Entitlement).values(revoked_at=utcnow(), revoke_reason="refund"))
     db.session.commit()
     assert [i.pack.slug for i in services.library(user=user)] == ["cats", "dogs"]
-    other, _ = user_with_token("@bob:example.org")
+    other = signed_in_user("@bob:example.org", kind="im").user
     assert [i.pack.slug for i in services.library(user=other)] == ["cats", "dogs"]
 
 
@@ -128,13 +100,14 @@ def test_me_needs_a_token(client):
 
 # --- the picker page ----------------------------------------------------------------------------
 def test_picker_with_scalar_token_is_that_users_picker(client, packs):
-    alice, token = user_with_token()
-    grant(alice, packs["gold"])
-    assert client.put("/api/v1/me/picker", json={"hidden": ["dogs"]}, headers=auth(token)).status_code == 200
+    alice = signed_in_user(kind="im")
+    grant(alice.user, packs["gold"])
+    assert client.put("/api/v1/me/picker", json={"hidden": ["dogs"]}, headers=alice.headers).status_code == 200
     starred = packs["gold"].stickers[1]
-    assert client.put(f"/api/v1/me/favourites/{starred.id}", headers=auth(token)).status_code == 200
+    assert client.put(f"/api/v1/me/favourites/{starred.id}", headers=alice.headers).status_code == 200
 
-    page = client.get(f"{PICKER}?scalar_token={quote(token)}&widgetId=w&parentUrl=https%3A%2F%2Fapp.element.io%2F")
+    page = client.get(f"{PICKER}?scalar_token={quote(alice.token)}&widgetId=w"
+                      "&parentUrl=https%3A%2F%2Fapp.element.io%2F")
     assert page.status_code == 200
     assert page.headers["Cache-Control"].startswith("private")
     assert "Authorization" in page.headers["Vary"]
@@ -152,8 +125,8 @@ def test_picker_with_scalar_token_is_that_users_picker(client, packs):
 
 @pytest.mark.parametrize("query", ["?matrix_user_id=%40alice%3Aexample.org", "?scalar_token=revoked-or-made-up"])
 def test_a_user_id_or_a_bad_token_identifies_nobody(client, packs, query):
-    alice, _token = user_with_token()
-    grant(alice, packs["gold"])
+    alice = signed_in_user(kind="im")
+    grant(alice.user, packs["gold"])
     page = client.get(PICKER + query)
     assert page.status_code == 200
     assert sections(page.data) == ["recent", "pack-cats", "pack-dogs"]
@@ -161,80 +134,80 @@ def test_a_user_id_or_a_bad_token_identifies_nobody(client, packs, query):
 
 
 def test_personal_picker_revalidates_with_its_etag(client, packs):
-    _alice, token = user_with_token()
-    first = client.get(PICKER, headers=auth(token))
-    again = client.get(PICKER, headers={**auth(token), "If-None-Match": first.headers["ETag"]})
+    alice = signed_in_user(kind="im")
+    first = client.get(PICKER, headers=alice.headers)
+    again = client.get(PICKER, headers={**alice.headers, "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
-    client.put("/api/v1/me/picker", json={"order": ["dogs", "cats"]}, headers=auth(token))
-    changed = client.get(PICKER, headers={**auth(token), "If-None-Match": first.headers["ETag"]})
+    client.put("/api/v1/me/picker", json={"order": ["dogs", "cats"]}, headers=alice.headers)
+    changed = client.get(PICKER, headers={**alice.headers, "If-None-Match": first.headers["ETag"]})
     assert changed.status_code == 200 and sections(changed.data)[1:] == ["pack-dogs", "pack-cats"]
 
 
 # --- order and hidden packs ---------------------------------------------------------------------
 def test_picker_order_and_hidden_packs_are_per_user_and_partial(client, packs):
-    alice, token = user_with_token()
-    grant(alice, packs["gold"])
-    response = client.put("/api/v1/me/picker", json={"order": ["gold", "dogs"]}, headers=auth(token))
+    alice = signed_in_user(kind="im")
+    grant(alice.user, packs["gold"])
+    response = client.put("/api/v1/me/picker", json={"order": ["gold", "dogs"]}, headers=alice.headers)
     assert response.status_code == 200
     assert [p["slug"] for p in response.json["packs"]] == ["gold", "dogs", "cats"]
-    client.put("/api/v1/me/picker", json={"hidden": ["gold"]}, headers=auth(token))
-    assert slugs(client, token) == ["dogs", "cats"]
-    assert slugs(client, token, hidden=True) == ["gold", "dogs", "cats"]
+    client.put("/api/v1/me/picker", json={"hidden": ["gold"]}, headers=alice.headers)
+    assert slugs(client, alice.token) == ["dogs", "cats"]
+    assert slugs(client, alice.token, hidden=True) == ["gold", "dogs", "cats"]
     hidden_flags = {p["slug"]: p["hidden"] for p in
-                    client.get("/api/v1/me/packs?include_hidden=1", headers=auth(token)).json["packs"]}
+                    client.get("/api/v1/me/packs?include_hidden=1", headers=alice.headers).json["packs"]}
     assert hidden_flags == {"gold": True, "dogs": False, "cats": False}
-    client.put("/api/v1/me/picker", json={"hidden": []}, headers=auth(token))
-    assert slugs(client, token) == ["gold", "dogs", "cats"]
-    _bob, bob_token = user_with_token("@bob:example.org")
-    assert slugs(client, bob_token) == ["cats", "dogs"]
+    client.put("/api/v1/me/picker", json={"hidden": []}, headers=alice.headers)
+    assert slugs(client, alice.token) == ["gold", "dogs", "cats"]
+    bob = signed_in_user("@bob:example.org", kind="im")
+    assert slugs(client, bob.token) == ["cats", "dogs"]
 
 
 @pytest.mark.parametrize("body", [{"order": ["cats", "cats"]}, {"order": ["gold"]}, {"hidden": ["nope"]},
                                   {"order": "cats"}, {"picker_hidden": "yes"}, [1]])
 def test_picker_update_validates(client, packs, body):
-    _alice, token = user_with_token()
-    response = client.put("/api/v1/me/picker", json=body, headers=auth(token))
+    alice = signed_in_user(kind="im")
+    response = client.put("/api/v1/me/picker", json=body, headers=alice.headers)
     assert response.status_code == 400
     assert response.json["errcode"] in ("M_INVALID_PARAM", "M_NOT_JSON")
 
 
 def test_picker_hidden_flag_round_trip(client, packs):
-    alice, token = user_with_token()
-    alice.picker_hidden = True
+    alice = signed_in_user(kind="im")
+    alice.user.picker_hidden = True
     db.session.commit()
-    assert client.get("/api/v1/me/packs", headers=auth(token)).json["picker_hidden"] is True
-    client.put("/api/v1/me/picker", json={"picker_hidden": False}, headers=auth(token))
-    assert client.get("/api/v1/me", headers=auth(token)).json["picker_hidden"] is False
+    assert client.get("/api/v1/me/packs", headers=alice.headers).json["picker_hidden"] is True
+    client.put("/api/v1/me/picker", json={"picker_hidden": False}, headers=alice.headers)
+    assert client.get("/api/v1/me", headers=alice.headers).json["picker_hidden"] is False
 
 
 # --- favourites ---------------------------------------------------------------------------------
 def test_favourites_only_from_usable_packs_and_idempotent(client, packs):
-    alice, token = user_with_token()
+    alice = signed_in_user(kind="im")
     gold_sticker, cat_sticker = packs["gold"].stickers[0], packs["cats"].stickers[1]
-    assert client.put(f"/api/v1/me/favourites/{gold_sticker.id}", headers=auth(token)).status_code == 404
-    assert client.put("/api/v1/me/favourites/999999", headers=auth(token)).status_code == 404
+    assert client.put(f"/api/v1/me/favourites/{gold_sticker.id}", headers=alice.headers).status_code == 404
+    assert client.put("/api/v1/me/favourites/999999", headers=alice.headers).status_code == 404
     for _ in range(2):
-        assert client.put(f"/api/v1/me/favourites/{cat_sticker.id}", headers=auth(token)).json == {}
-    grant(alice, packs["gold"])
-    assert client.put(f"/api/v1/me/favourites/{gold_sticker.id}", headers=auth(token)).status_code == 200
-    listed = client.get("/api/v1/me/favourites", headers=auth(token)).json["favourites"]
+        assert client.put(f"/api/v1/me/favourites/{cat_sticker.id}", headers=alice.headers).json == {}
+    grant(alice.user, packs["gold"])
+    assert client.put(f"/api/v1/me/favourites/{gold_sticker.id}", headers=alice.headers).status_code == 200
+    listed = client.get("/api/v1/me/favourites", headers=alice.headers).json["favourites"]
     assert [f["sticker_id"] for f in listed] == [gold_sticker.id, cat_sticker.id]  # newest first
     assert listed[0]["pack"] == "gold" and listed[0]["thumb_url"].startswith("/media/")
     # A refund removes the pack, and its stickers leave the favourites row with it.
     db.session.execute(db.update(Entitlement).values(revoked_at=utcnow()))
     db.session.commit()
-    assert [f["sticker_id"] for f in client.get("/api/v1/me/favourites", headers=auth(token)).json["favourites"]] \
+    assert [f["sticker_id"] for f in client.get("/api/v1/me/favourites", headers=alice.headers).json["favourites"]] \
         == [cat_sticker.id]
-    assert client.delete(f"/api/v1/me/favourites/{cat_sticker.id}", headers=auth(token)).json == {}
-    assert client.delete(f"/api/v1/me/favourites/{cat_sticker.id}", headers=auth(token)).status_code == 200
-    assert client.get("/api/v1/me/favourites", headers=auth(token)).json["favourites"] == []
-    assert sections(client.get(PICKER, headers=auth(token)).data)[0] == "recent"
+    assert client.delete(f"/api/v1/me/favourites/{cat_sticker.id}", headers=alice.headers).json == {}
+    assert client.delete(f"/api/v1/me/favourites/{cat_sticker.id}", headers=alice.headers).status_code == 200
+    assert client.get("/api/v1/me/favourites", headers=alice.headers).json["favourites"] == []
+    assert sections(client.get(PICKER, headers=alice.headers).data)[0] == "recent"
 
 
 def test_favourites_are_capped(app, client, packs, monkeypatch):
-    _alice, token = user_with_token()
+    alice = signed_in_user(kind="im")
     monkeypatch.setattr(services, "MAX_FAVOURITES", 1)
     ids = [s.id for s in db.session.scalars(db.select(Sticker).where(Sticker.pack_id == packs["cats"].id))]
-    assert client.put(f"/api/v1/me/favourites/{ids[0]}", headers=auth(token)).status_code == 200
-    response = client.put(f"/api/v1/me/favourites/{ids[1]}", headers=auth(token))
+    assert client.put(f"/api/v1/me/favourites/{ids[0]}", headers=alice.headers).status_code == 200
+    response = client.put(f"/api/v1/me/favourites/{ids[1]}", headers=alice.headers)
     assert response.status_code == 403 and response.json["errcode"] == "M_RESOURCE_LIMIT_EXCEEDED"

@@ -1,40 +1,30 @@
 """The integration manager UI page (integrations_ui_url), server side and in Chromium."""
-import json
 import re
 import time
 from urllib.parse import quote
 
 import pytest
-from PIL import Image
 
-from app.auth.tokens import get_or_create_user, issue_token
 from app.extensions import db
 from app.integrations import terms
 from app.models import Pack, PickerPack, TermsAcceptance
-from app.packs.importer import import_path
+from tests.factories import imported_pack, signed_in_user
 from tests.support.httpserver import ScriptedServer
+from tests.support.wait import wait_until
 
 ELEMENT_QUERY = "&room_id=%21room%3Aexample.org&room_name=Room&theme=dark&integ_id=old-picker&screen=type_m.stickerpicker"
 
 
-def make_pack(folder, slug):
-    folder.mkdir()
-    Image.new("RGBA", (96, 96), (10, 200, 90, 255)).save(folder / "0.png")
-    (folder / "pack.json").write_text(json.dumps({"name": slug.title(), "slug": slug, "license": "CC0-1.0",
-                                                  "attribution": "tests",
-                                                  "stickers": [{"file": "0.png", "body": f"{slug} 0"}]}))
-    import_path(str(folder))
-
-
 @pytest.fixture
 def alice(app, tmp_path):
-    make_pack(tmp_path / "cats", "cats")
-    make_pack(tmp_path / "dogs", "dogs")
-    user = get_or_create_user("@alice:example.org")
+    """Alice with an IM token (the manager's scalar_token), the terms accepted, and two free packs."""
+    imported_pack(tmp_path / "cats", "cats", count=1)
+    imported_pack(tmp_path / "dogs", "dogs", count=1)
+    alice = signed_in_user("@alice:example.org", kind="im")
     for policy in terms.POLICIES:
-        db.session.add(TermsAcceptance(user_id=user.id, policy=policy.key, version=policy.version))
+        db.session.add(TermsAcceptance(user_id=alice.user.id, policy=policy.key, version=policy.version))
     db.session.commit()
-    return user, issue_token(user=user, kind="im")
+    return alice
 
 
 def test_manager_without_a_token_explains_where_to_open_it(client):
@@ -46,7 +36,7 @@ def test_manager_without_a_token_explains_where_to_open_it(client):
 
 
 def test_manager_page_for_the_user(client, alice):
-    user, token = alice
+    token = alice.token
     response = client.get(f"/manager?scalar_token={quote(token)}{ELEMENT_QUERY}")
     assert response.status_code == 200
     html = response.data.decode()
@@ -66,14 +56,14 @@ def test_manager_page_for_the_user(client, alice):
 
 
 def test_manager_lists_the_configured_element_origins(app, client, alice):
-    _user, token = alice
+    token = alice.token
     app.config["ELEMENT_ORIGINS"] = "https://app.element.io, https://chat.example.org  vector://vector"
     html = client.get(f"/manager?scalar_token={quote(token)}").data.decode()
     assert 'data-client-origins="https://app.element.io https://chat.example.org vector://vector"' in html
 
 
 def test_manager_offers_the_terms_when_not_accepted_and_notes_a_removed_picker(client, alice):
-    user, token = alice
+    user, token = alice.user, alice.token
     db.session.execute(db.delete(TermsAcceptance))
     user.picker_hidden = True
     db.session.commit()
@@ -134,20 +124,13 @@ window.openManager = (url, managerOrigin) => {
 
 @pytest.fixture
 def chromium_browser(chromium):
-    """The session's shared Chromium (tests/support/browser.py)."""
+    """The session's shared Chromium (tests/support/fixtures/browser.py)."""
     return chromium
-
-
-def wait_for(check, what, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 @pytest.mark.browser
 def test_manager_adds_the_picker_through_scalar_messaging(chromium_browser, live_server, alice):
-    user, token = alice
+    user, token = alice.user, alice.token
     with ScriptedServer(lambda path, headers: (200, {"Content-Type": "text/html"}, SCALAR_HOST.encode())) as element:
         context = chromium_browser.new_context()
         page = context.new_page()
@@ -159,10 +142,12 @@ def test_manager_adds_the_picker_through_scalar_messaging(chromium_browser, live
                       [f"{live_server.url}/manager?scalar_token={quote(token)}{ELEMENT_QUERY}", live_server.url])
         frame = page.frame_locator("#im")
         state = frame.locator("#picker-state")
-        wait_for(lambda: "another sticker picker (Other)" in (state.text_content() or ""), "get_widgets")
+        wait_until(lambda: "another sticker picker (Other)" in (state.text_content() or ""),
+                   message="get_widgets", page=page)
 
         frame.locator("#install").click()
-        wait_for(lambda: "Hexpack sticker picker is in your account" in (state.text_content() or ""), "set_widget")
+        wait_until(lambda: "Hexpack sticker picker is in your account" in (state.text_content() or ""),
+                   message="set_widget", page=page)
         messages = page.evaluate("scalarHost.messages")
         set_widget = next(m for m in messages if m["action"] == "set_widget")
         assert set_widget == {"action": "set_widget", "request_id": set_widget["request_id"],
@@ -176,7 +161,8 @@ def test_manager_adds_the_picker_through_scalar_messaging(chromium_browser, live
 
         # Reorder and hide packs: stored server-side for every device.
         frame.locator('li[data-slug="dogs"] button.up').click()
-        wait_for(lambda: db.session.scalar(db.select(db.func.count(PickerPack.id))) == 2, "PUT /api/v1/me/picker")
+        wait_until(lambda: db.session.scalar(db.select(db.func.count(PickerPack.id))) == 2,
+                   message="PUT /api/v1/me/picker", page=page)
         frame.locator('li[data-slug="cats"] input[type=checkbox]').uncheck()
 
         def stored():
@@ -185,22 +171,24 @@ def test_manager_adds_the_picker_through_scalar_messaging(chromium_browser, live
                                       .join(PickerPack, PickerPack.pack_id == Pack.id).order_by(PickerPack.position))
             return [tuple(row) for row in rows]
 
-        wait_for(lambda: stored() == [("dogs", 0, True), ("cats", 1, False)], "hidden pack saved")
+        wait_until(lambda: stored() == [("dogs", 0, True), ("cats", 1, False)], message="hidden pack saved", page=page)
 
         frame.locator("#uninstall").click()
-        wait_for(lambda: page.evaluate("Object.keys(scalarHost.widgets).length") == 0, "removal")
-        wait_for(lambda: "no sticker picker yet" in (state.text_content() or ""), "state after removal")
+        wait_until(lambda: page.evaluate("Object.keys(scalarHost.widgets).length") == 0, message="removal", page=page)
+        wait_until(lambda: "no sticker picker yet" in (state.text_content() or ""),
+                   message="state after removal", page=page)
         frame.locator("#install").click()
-        wait_for(lambda: page.evaluate("Object.keys(scalarHost.widgets).length") == 1, "fresh install")
+        wait_until(lambda: page.evaluate("Object.keys(scalarHost.widgets).length") == 1,
+                   message="fresh install", page=page)
         assert re.match(r"^hexpack-stickerpicker-\d+$", page.evaluate("Object.keys(scalarHost.widgets)[0]"))
         frame.locator("#close").click()
-        wait_for(lambda: page.evaluate("scalarHost.closed"), "close_scalar")
+        wait_until(lambda: page.evaluate("scalarHost.closed"), message="close_scalar", page=page)
         context.close()
 
 
 @pytest.mark.browser
 def test_manager_posts_only_to_the_parent_origin(chromium_browser, live_server, alice):
-    _user, token = alice
+    token = alice.token
     with ScriptedServer(lambda path, headers: (200, {"Content-Type": "text/html"}, SCALAR_HOST.encode())) as element:
         context = chromium_browser.new_context()
         page = context.new_page()
@@ -209,7 +197,7 @@ def test_manager_posts_only_to_the_parent_origin(chromium_browser, live_server, 
         url = f"{live_server.url}/manager?scalar_token={quote(token)}&parent_url=https%3A%2F%2Felsewhere.example%2F"
         page.evaluate("([url, origin]) => openManager(url, origin)", [url, live_server.url])
         frame = page.frame_locator("#im")
-        wait_for(lambda: frame.locator("#install").count() == 1, "page load")
+        wait_until(lambda: frame.locator("#install").count() == 1, message="page load", page=page)
         time.sleep(1.0)
         assert page.evaluate("scalarHost.messages") == []
         context.close()

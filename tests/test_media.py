@@ -11,7 +11,8 @@ from app import create_app
 from app.extensions import db
 from app.models import Blob, Sticker
 from app.storage import media_filename
-from tests.support.packs import animated_bytes, png_bytes, write_pack
+from tests.factories import write_pack
+from tests.support.packs import animated_bytes, png_bytes
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 

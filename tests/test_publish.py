@@ -1,6 +1,5 @@
 """packs publish against the real Synapse homeserver."""
 import io
-import json
 
 import pytest
 import requests
@@ -8,25 +7,14 @@ from PIL import Image
 
 from app.models import Sticker
 from app.extensions import db
-
-
-def make_pack(folder, slug="blobs", count=3):
-    stickers = []
-    for index in range(count):
-        image = Image.new("RGBA", (200, 160), (30 * index, 100, 200, 255))
-        image.save(folder / f"{index}.png")
-        stickers.append({"file": f"{index}.png", "body": f"Blob {index}", "emoji": "🙂", "tags": ["blob"]})
-    manifest = {"name": "Blobs", "slug": slug, "license": "CC0-1.0", "attribution": "Hexpack tests",
-                "stickers": stickers}
-    (folder / "pack.json").write_text(json.dumps(manifest))
-    return folder
+from tests.factories import imported_pack
 
 
 @pytest.mark.synapse
 def test_publish_uploads_once_and_media_downloads(app, runner, synapse, tmp_path):
     uploader = synapse.register_user()
     app.config.update(MATRIX_HOMESERVER_URL=synapse.base_url, MATRIX_ACCESS_TOKEN=uploader.access_token)
-    assert runner.invoke(args=["packs", "import", str(make_pack(tmp_path))]).exit_code == 0
+    imported_pack(tmp_path / "blobs", count=3, runner=runner)
 
     first = runner.invoke(args=["packs", "publish"])
     assert first.exit_code == 0, first.output
@@ -48,7 +36,7 @@ def test_publish_uploads_once_and_media_downloads(app, runner, synapse, tmp_path
 @pytest.mark.synapse
 def test_publish_with_wrong_token_says_so(app, runner, synapse, tmp_path):
     app.config.update(MATRIX_HOMESERVER_URL=synapse.base_url, MATRIX_ACCESS_TOKEN="syt_wrong")
-    runner.invoke(args=["packs", "import", str(make_pack(tmp_path))])
+    imported_pack(tmp_path / "blobs", count=3, runner=runner)
     result = runner.invoke(args=["packs", "publish"])
     assert result.exit_code == 1
     assert "refused MATRIX_ACCESS_TOKEN" in result.output
@@ -56,10 +44,10 @@ def test_publish_with_wrong_token_says_so(app, runner, synapse, tmp_path):
 
 
 def test_publish_with_unreachable_server_says_so(app, runner, tmp_path):
-    from tests.support.net import free_port
+    from devtools.net import free_port
 
     app.config.update(MATRIX_HOMESERVER_URL=f"http://127.0.0.1:{free_port()}", MATRIX_ACCESS_TOKEN="t")
-    runner.invoke(args=["packs", "import", str(make_pack(tmp_path))])
+    imported_pack(tmp_path / "blobs", count=3, runner=runner)
     result = runner.invoke(args=["packs", "publish"])
     assert result.exit_code == 1
     assert "Could not reach the homeserver" in result.output

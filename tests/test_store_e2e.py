@@ -1,22 +1,22 @@
 """The picker's store tab in real Chromium: matrix-widget-api's ClientWidgetApi hosts the picker as
 Element does and hands it a real Synapse OpenID token; the app runs on a live server with the real
-`stripe` library talking to the fake Stripe (tests/support/fake_stripe.py), whose hosted Checkout
+`stripe` library talking to the fake Stripe (devtools/fake_stripe.py), whose hosted Checkout
 page pays and sends signed webhooks back to the app. Paid stickers are published to the real
 Synapse, and a bought sticker is sent there as an m.sticker event.
 """
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
-from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from app.auth.tokens import get_or_create_user
 from app.extensions import db
 from app.library import services as library
 from app.models import Order, Sticker, StripeEvent
+from tests.factories import imported_pack, price
+from tests.support.wait import wait_for_js, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.synapse]
 WIDGET = "/api/widgets/stickerpicker?theme=$org.matrix.msc2873.client_theme"
@@ -36,22 +36,6 @@ def app_config(app_config, fake_stripe):
     return {**app_config, **fake_stripe.app_settings()}
 
 
-def make_pack(folder, slug: str, name: str, *, price: int = 0, count: int = 3):
-    folder.mkdir()
-    stickers = []
-    for index in range(count):
-        image = Image.new("RGBA", (160, 160), (0, 0, 0, 0))
-        draw = ImageDraw.Draw(image)
-        draw.regular_polygon((80, 80, 70), 6, fill=(30 + 60 * index, 140, 220 - 50 * index, 255))
-        draw.rectangle((20 + 10 * index, 70, 40 + 10 * index, 90), fill=(255, 255, 255, 255))
-        image.save(folder / f"{index}.png")
-        stickers.append({"file": f"{index}.png", "body": f"{name} {index}", "emoji": "⬡"})
-    (folder / "pack.json").write_text(json.dumps({
-        "name": name, "slug": slug, "license": "CC0-1.0", "attribution": "Hexpack tests", "author": "Tests",
-        "stickers": stickers, "price": {"amount": price, "currency": "usd"} if price else 0}))
-    return folder
-
-
 class Shop:
     pass
 
@@ -64,10 +48,10 @@ def shop(app, runner, synapse, stripe_live, tmp_path):
     chatter = synapse.register_user()
     app.config.update(MATRIX_HOMESERVER_URL=synapse.base_url, MATRIX_ACCESS_TOKEN=operator.access_token,
                       MATRIX_SERVER_URLS=f"{synapse.server_name}={synapse.base_url}")
-    for folder in (make_pack(tmp_path / "blobs", "blobs", "Blobs"),
-                   make_pack(tmp_path / "gold", "gold-hex", "Gold Hex", price=50)):
-        result = runner.invoke(args=["packs", "import", str(folder)])
-        assert result.exit_code == 0, result.output
+    imported_pack(tmp_path / "blobs", "blobs", name="Blobs", author="Tests", runner=runner,
+                  bodies=[f"Blobs {index}" for index in range(3)], size=(160, 160))
+    imported_pack(tmp_path / "gold", "gold-hex", name="Gold Hex", author="Tests", price=price(50), runner=runner,
+                  bodies=[f"Gold Hex {index}" for index in range(3)], size=(160, 160))
     published = runner.invoke(args=["packs", "publish"])
     assert published.exit_code == 0, published.output
     s = Shop()
@@ -92,26 +76,10 @@ def open_picker(page, widget_host, shop, *, openid="allowed", theme="light"):
     page.frame_locator("#widget-frame").locator("#store-button").wait_for()  # the picker has loaded
     frame = page.frame(name="widget-frame")
     if openid == "allowed":  # signed in, and the user's own picker swapped in
-        wait_in(page, frame, "document.documentElement.dataset.identified === 'true'")
+        wait_for_js(page, "document.documentElement.dataset.identified === 'true'", frame=frame)
     else:
-        wait_in(page, frame, "window.hexpackWidget.identity && hexpackWidget.identity.state === 'declined'")
+        wait_for_js(page, "window.hexpackWidget.identity && hexpackWidget.identity.state === 'declined'", frame=frame)
     return frame
-
-
-def wait_in(page, frame, expression: str, timeout: float = 15.0) -> None:
-    """Poll an expression in the picker (its CSP forbids eval, so no wait_for_function there)."""
-    deadline = time.monotonic() + timeout
-    while not frame.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for: {expression}\nconsole:\n{page.console_log.text()}")
-        page.wait_for_timeout(50)  # not time.sleep: Playwright delivers events meanwhile
-
-
-def wait_until(page, condition, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {condition}"
-        page.wait_for_timeout(50)
 
 
 def open_store(frame):
@@ -267,7 +235,7 @@ def test_buying_an_owned_pack_is_refused_with_the_servers_message(browser_page, 
     assert runner.invoke(args=["entitlements", "grant", shop.chatter.user_id, "gold-hex"]).exit_code == 0
     with page.context.expect_page() as new_tab:
         entry(frame, "gold-hex").locator("button.act").click()
-    wait_until(page, new_tab.value.is_closed)  # the placeholder tab is closed again
+    wait_until(new_tab.value.is_closed, timeout=15, message="the placeholder tab to close", page=page)
     frame.locator("#status", has_text="You already own Gold Hex.").wait_for()
     entry(frame, "gold-hex").locator(".badge", has_text="In your picker").wait_for()
     assert orders() == []

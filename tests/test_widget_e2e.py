@@ -7,43 +7,19 @@ Synapse over the client-server API, exactly as Element sends it.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-import time
 
 import pytest
 import requests
-from PIL import Image, ImageDraw
 
 from app.extensions import db
 from app.models import Sticker
 from app.storage import read_blob
+from tests.factories import imported_pack
+from tests.support.wait import wait_for_js
 
 
 WIDGET_TEMPLATE = "/api/widgets/stickerpicker?theme=$theme&user_id=$matrix_user_id&room_id=$matrix_room_id"
-PALETTE = [(231, 76, 60), (46, 204, 113), (52, 152, 219), (241, 196, 15), (155, 89, 182), (26, 188, 156)]
-
-
-def draw_sticker(path, index: int, size: int = 256) -> None:
-    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    colour = PALETTE[index % len(PALETTE)]
-    draw.ellipse((16, 16, size - 16, size - 16), fill=colour + (255,), outline=(20, 20, 20, 255), width=6)
-    for bit in range(8):  # the index in binary: every sticker is a different image
-        if index >> bit & 1:
-            draw.rectangle((60 + 17 * bit, 110, 72 + 17 * bit, 140), fill=(255, 255, 255, 255))
-    image.save(path)
-
-
-def make_pack(folder, *, slug: str, name: str, bodies: list[str]):
-    folder.mkdir()
-    stickers = []
-    for index, body in enumerate(bodies):
-        draw_sticker(folder / f"{index}.png", index)
-        stickers.append({"file": f"{index}.png", "body": body, "emoji": "🙂", "tags": [slug]})
-    (folder / "pack.json").write_text(json.dumps({
-        "name": name, "slug": slug, "license": "CC0-1.0", "attribution": "Hexpack tests", "stickers": stickers}))
-    return folder
 
 
 @pytest.fixture
@@ -52,12 +28,11 @@ def matrix(app, runner, synapse, tmp_path):
     operator = synapse.register_user()
     chatter = synapse.register_user()
     app.config.update(MATRIX_HOMESERVER_URL=synapse.base_url, MATRIX_ACCESS_TOKEN=operator.access_token)
-    blobs = make_pack(tmp_path / "blobs", slug="blobs", name="Blobs", bodies=["Happy blob", "Sad blob", "Party blob"])
-    assert runner.invoke(args=["packs", "import", str(blobs)]).exit_code == 0
+    imported_pack(tmp_path / "blobs", "blobs", bodies=["Happy blob", "Sad blob", "Party blob"], size=(256, 256),
+                  runner=runner)
     published = runner.invoke(args=["packs", "publish"])
     assert published.exit_code == 0, published.output
-    later = make_pack(tmp_path / "later", slug="later", name="Later", bodies=["Unsent wave"])
-    assert runner.invoke(args=["packs", "import", str(later)]).exit_code == 0
+    imported_pack(tmp_path / "later", "later", bodies=["Unsent wave"], size=(256, 256), runner=runner)
     room_id = synapse.create_room(chatter)
 
     class Matrix:
@@ -89,15 +64,6 @@ def wait_until_ready(page):
     except Exception:
         raise AssertionError(f"capabilities never approved; host state: {host_state(page)}\n"
                              f"console:\n{page.console_log.text()}") from None
-
-
-def wait_in(frame, expression: str, timeout: float = 15.0):
-    """Poll an expression in a page or frame under the picker's CSP (no eval, so no wait_for_function)."""
-    deadline = time.monotonic() + timeout
-    while not frame.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for: {expression}")
-        time.sleep(0.05)
 
 
 def widget_frame(page):
@@ -264,8 +230,8 @@ def test_picker_fits_the_popover(browser_page, widget_host, live_server, matrix,
     assert frame.evaluate("document.documentElement.dataset.theme") == theme
     # No horizontal scrolling in a 300 px popover; the search box and the first stickers show.
     assert frame.evaluate("document.documentElement.scrollWidth") <= 300
-    wait_in(frame, "[...document.querySelectorAll('.pack img, .tab img')].slice(0, 6)"
-                   ".every(i => i.complete && i.naturalWidth > 0)")
+    wait_for_js(page, "[...document.querySelectorAll('.pack img, .tab img')].slice(0, 6)"
+                      ".every(i => i.complete && i.naturalWidth > 0)", frame=frame)
     page.screenshot(path=str(tmp_path / f"picker-{theme}.png"))
 
 
@@ -323,9 +289,8 @@ def test_search_and_keyboard_send_and_recent_row_survives_a_reload(browser_page,
 
 @pytest.fixture
 def big_pack(app, runner, tmp_path):
-    folder = make_pack(tmp_path / "big", slug="big", name="Big", bodies=[f"Big {i}" for i in range(40)])
-    assert runner.invoke(args=["packs", "import", str(folder)]).exit_code == 0
-    return folder
+    return imported_pack(tmp_path / "big", "big", bodies=[f"Big {i}" for i in range(40)], size=(256, 256),
+                         runner=runner)
 
 
 @pytest.mark.browser
@@ -341,13 +306,13 @@ def test_offscreen_stickers_load_lazily_and_tabs_do_not_touch_history(browser_pa
     history = page.evaluate("history.length")
     page.locator("a.tab").last.click()  # the Big pack's tab scrolls to it
     page.mouse.wheel(0, 5000)
-    wait_in(page, "(() => { const i = [...document.querySelectorAll('button.s img')].pop();"
-                  " return i.complete && i.naturalWidth > 0; })()")
+    wait_for_js(page, "(() => { const i = [...document.querySelectorAll('button.s img')].pop();"
+                      " return i.complete && i.naturalWidth > 0; })()")
     assert page.evaluate(loaded) == 40
     assert page.evaluate("history.length") == history and page.evaluate("location.hash") == ""
     assert page.locator("a.tab.active").count() == 1
     # Pack icons wait until the grid is queued, then load without any scrolling.
-    wait_in(page, "[...document.querySelectorAll('a.tab img')].every(i => i.complete && i.naturalWidth > 0)")
+    wait_for_js(page, "[...document.querySelectorAll('a.tab img')].every(i => i.complete && i.naturalWidth > 0)")
 
 
 @pytest.mark.browser
@@ -373,7 +338,7 @@ def test_host_answers_get_openid_with_a_real_synapse_token(browser_page, widget_
     assert pending == {"state": "request"}
     later = matrix.synapse.openid_token(matrix.chatter)
     page.evaluate("token => hexpackHost.resolveOpenID({state: 'allowed', token})", later)
-    wait_in(frame, "window.__creds !== null")
+    wait_for_js(page, "window.__creds !== null", frame=frame)
     creds = frame.evaluate("window.__creds")
     assert creds["state"] == "allowed" and creds["access_token"] == later["access_token"]
     assert creds["original_request_id"]
@@ -431,7 +396,7 @@ def test_element_android_webview_bridge_gets_the_sticker(browser_page, live_serv
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
     sticker = matrix.stickers["Sad blob"]
     page.locator(f'button[data-sticker-id="{sticker.id}"]').click()
-    wait_in(page, "window.__bridge.length === 1")
+    wait_for_js(page, "window.__bridge.length === 1")
     sent = page.evaluate("window.__bridge[0]")
     assert sent["origin"] == live_server.url
     data = sent["data"]
@@ -440,6 +405,6 @@ def test_element_android_webview_bridge_gets_the_sticker(browser_page, live_serv
     assert data["data"]["content"]["url"] == sticker.mxc_uri
     assert data["widgetData"] == data["data"]  # Element iOS
     # The bridge's answer reached the widget: no error shown, and the sticker is in recents.
-    wait_in(page, "document.querySelectorAll('#recent button.s').length === 1")
+    wait_for_js(page, "document.querySelectorAll('#recent button.s').length === 1")
     page.wait_for_timeout(200)
     assert page.locator("#status").inner_text() == ""

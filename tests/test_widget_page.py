@@ -13,7 +13,7 @@ from app.assets import asset_url
 from app.extensions import db
 from app.models import Pack, Sticker
 from app.storage import media_filename
-from tests.support.packs import write_pack
+from tests.factories import import_folder, imported_pack, price, write_pack
 
 PICKER = "/api/widgets/stickerpicker"
 
@@ -34,11 +34,6 @@ class Elements(HTMLParser):
                 if name == tag and all(attrs.get(key.replace("_", "-")) == value for key, value in match.items())]
 
 
-def import_pack(runner, folder) -> None:
-    result = runner.invoke(args=["packs", "import", str(folder)])
-    assert result.exit_code == 0, result.output
-
-
 def stickers_of(slug: str) -> list[Sticker]:
     return list(db.session.scalar(select(Pack).where(Pack.slug == slug)).stickers)
 
@@ -52,12 +47,10 @@ def page(client, url: str = PICKER, headers=None):
 @pytest.fixture
 def packs(app, runner, tmp_path):
     """Two free packs, a paid pack, and a free pack that is still a draft."""
-    import_pack(runner, write_pack(tmp_path / "blobs", "blobs", count=3, colour=(200, 40, 40)))
-    import_pack(runner, write_pack(tmp_path / "cats", "cats", count=2, colour=(40, 200, 40)))
-    import_pack(runner, write_pack(tmp_path / "paid", "paid", count=2, price={"amount": 50, "currency": "usd"}))
-    import_pack(runner, write_pack(tmp_path / "draft", "draft", count=1))
-    db.session.scalar(select(Pack).where(Pack.slug == "draft")).status = "draft"
-    db.session.commit()
+    imported_pack(tmp_path / "blobs", "blobs", count=3, colour=(200, 40, 40), runner=runner)
+    imported_pack(tmp_path / "cats", "cats", count=2, colour=(40, 200, 40), runner=runner)
+    imported_pack(tmp_path / "paid", "paid", count=2, price=price(50), runner=runner)
+    imported_pack(tmp_path / "draft", "draft", count=1, status="draft", runner=runner)
     return tmp_path
 
 
@@ -158,7 +151,7 @@ def test_reimporting_a_changed_pack_changes_the_page(client, runner, packs):
     data = json.loads(manifest_path.read_text())
     data["stickers"][0]["body"] = "Brand new name"
     manifest_path.write_text(json.dumps(data))
-    import_pack(runner, packs / "blobs")
+    import_folder(packs / "blobs", runner=runner)
 
     after = client.get(PICKER, headers={"If-None-Match": before.headers["ETag"]})
 
@@ -212,7 +205,7 @@ def test_sticker_text_is_escaped(client, runner, app, tmp_path):
     data["name"] = "</title><script>alert(1)</script>"
     data["stickers"][0]["body"] = '"><img src=x onerror=alert(1)>'
     (folder / "pack.json").write_text(json.dumps(data))
-    import_pack(runner, folder)
+    import_folder(folder, runner=runner)
 
     text = client.get(PICKER).get_data(as_text=True)
 
@@ -221,7 +214,7 @@ def test_sticker_text_is_escaped(client, runner, app, tmp_path):
 
 
 def test_first_two_dozen_images_load_eagerly_the_rest_lazily(client, runner, app, tmp_path):
-    import_pack(runner, write_pack(tmp_path / "many", "many", count=30))
+    imported_pack(tmp_path / "many", "many", count=30, runner=runner)
     _, html = page(client)
     grid = [img for img in html.all("img") if img.get("width") == "64"]
     assert len(grid) == 30

@@ -1,11 +1,10 @@
-"""Payments fixtures: the app pointed at the fake Stripe (tests/conftest.py), users and packs."""
+"""Payments fixtures: the app pointed at the fake Stripe (tests/conftest.py) and packs; buyers are the
+shared `alice` and `bob` (SignedInUser, widget tokens)."""
 from __future__ import annotations
 
 import pytest
 
-from app.auth.tokens import get_or_create_user, issue_token
-from app.extensions import db
-from app.models import Pack
+from tests.factories import pack_row
 
 SECRET_KEY = "sk_test_hexpack_suite"
 
@@ -16,38 +15,11 @@ def app_config(app_config, fake_stripe):
     return {**app_config, **fake_stripe.app_settings(SECRET_KEY)}
 
 
-class Buyer:
-    def __init__(self, matrix_id: str):
-        self.user = get_or_create_user(matrix_id)
-        db.session.commit()
-        self.token = issue_token(user=self.user, kind="widget")
-        self.headers = {"Authorization": f"Bearer {self.token}"}
-
-
-@pytest.fixture
-def alice(app):
-    return Buyer("@alice:example.org")
-
-
-@pytest.fixture
-def bob(app):
-    return Buyer("@bob:example.org")
-
-
-def make_pack(slug: str = "hexes", *, price: int = 500, currency: str = "usd", status: str = "published",
-              name: str | None = None) -> Pack:
-    pack = Pack(slug=slug, name=name or slug.title(), price_amount=price, currency=currency, status=status,
-                author="Test Author", license="CC-BY-4.0", attribution="Drawn for the tests")
-    db.session.add(pack)
-    db.session.commit()
-    return pack
-
-
 @pytest.fixture
 def paid_pack(app):
-    return make_pack("hexes", price=500)
+    return pack_row("hexes", price=500)
 
 
 @pytest.fixture
 def free_pack(app):
-    return make_pack("freebies", price=0)
+    return pack_row("freebies", price=0)

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Order, utcnow
 from app.payments.gateway import STRIPE_API_VERSION
-from tests.payments.conftest import SECRET_KEY, make_pack
+from tests.factories import pack_row
+from tests.payments.conftest import SECRET_KEY
 from tests.payments.flows import start_checkout
 
 
@@ -106,7 +107,7 @@ def test_owned_pack_is_refused(client, runner, fake_stripe, alice, paid_pack):
 
 
 def test_unknown_and_unpublished_packs_are_404(client, fake_stripe, alice, paid_pack):
-    make_pack("drafty", status="draft")
+    pack_row("drafty", status="draft")
     for slug in ("nope", "drafty"):
         response = client.post("/api/v1/checkout", json={"pack": slug}, headers=alice.headers)
         assert response.status_code == 404

@@ -11,6 +11,7 @@ from sqlalchemy import event, func, select
 from app.extensions import db
 from app.models import Order, utcnow
 from app.payments.gateway import CheckoutRequest, get_gateway
+from tests import factories
 from tests.payments.conftest import SECRET_KEY
 from tests.payments.flows import (active_entitlements, completed_event, entitlements, order, paid_session,
                                   post_event, start_checkout)
@@ -37,10 +38,8 @@ def second_order(buyer, slug: str = "hexes") -> tuple[str, str]:
         order_id=public_id, pack_slug=slug, pack_name=slug.title(), amount=first.amount, currency=first.currency,
         matrix_user_id=buyer.user.matrix_id, success_url="http://127.0.0.1/s?session_id={CHECKOUT_SESSION_ID}",
         cancel_url="http://127.0.0.1/c", expires_at=int(expires_at.timestamp())))
-    db.session.add(Order(public_id=public_id, user_id=buyer.user.id, pack_id=first.pack_id, amount=first.amount,
-                         currency=first.currency, status="pending", checkout_session_id=created.id,
-                         checkout_url=created.url, checkout_expires_at=expires_at))
-    db.session.commit()
+    factories.order(buyer.user, first.pack, public_id=public_id, amount=first.amount, currency=first.currency,
+                    checkout_session_id=created.id, checkout_url=created.url, checkout_expires_at=expires_at)
     return public_id, created.id
 
 

@@ -1,9 +1,8 @@
 """Minor units to text, with Stripe's decimal places per currency, and `packs list` using it."""
 import pytest
 
-from app.extensions import db
-from app.models import Pack
 from app.payments.money import format_money
+from tests.factories import pack_row
 
 
 @pytest.mark.parametrize(("amount", "currency", "text"), [
@@ -22,10 +21,9 @@ def test_format_money_uses_the_currency_s_decimals(amount, currency, text):
 
 
 def test_packs_list_formats_each_currency(app, runner):
-    db.session.add_all([Pack(slug="yen", name="Yen", price_amount=500, currency="jpy", position=1),
-                        Pack(slug="dinar", name="Dinar", price_amount=5120, currency="kwd", position=2),
-                        Pack(slug="dollar", name="Dollar", price_amount=250, currency="usd", position=3)])
-    db.session.commit()
+    pack_row("yen", price=500, currency="jpy", position=1)
+    pack_row("dinar", price=5120, currency="kwd", position=2)
+    pack_row("dollar", price=250, currency="usd", position=3)
     lines = runner.invoke(args=["packs", "list"]).output.splitlines()
     assert "500 JPY" in lines[0] and "5.00 JPY" not in lines[0]
     assert "5.120 KWD" in lines[1]

@@ -7,9 +7,10 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
+from devtools.net import free_port
 from tests.payments.flows import (active_entitlements, completed_event, entitlements, event_rows, order,
                                   paid_session, post_event)
-from tests.support.net import free_port
+from tests.support.wait import wait_until
 
 
 @pytest.fixture
@@ -348,9 +349,8 @@ def test_a_stale_dispute_created_applied_after_the_won_closure_does_not_revoke(s
     late = []
     worker = threading.Thread(target=lambda: late.append(fake_stripe.deliver(created)))
     worker.start()
-    deadline = time.monotonic() + 5
-    while not fake_stripe.requests_to("GET", f"/v1/disputes/{dispute['id']}") and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: fake_stripe.requests_to("GET", f"/v1/disputes/{dispute['id']}"), timeout=5, interval=0.01,
+               message="the first reading of the dispute")
     closed = fake_stripe.close_dispute(dispute["id"], status="won")
     assert fake_stripe.deliver(closed) == [200]
     worker.join(20)

@@ -1,15 +1,11 @@
 """flask entitlements grant|revoke|list."""
 from app.extensions import db
-from app.models import Entitlement, Pack
-
-
-def _pack(slug="hexes", price=500):
-    db.session.add(Pack(slug=slug, name=slug.title(), price_amount=price))
-    db.session.commit()
+from app.models import Entitlement
+from tests.factories import pack_row
 
 
 def test_grant_list_revoke(runner):
-    _pack()
+    pack_row()
     granted = runner.invoke(args=["entitlements", "grant", "@carol:example.org", "hexes"])
     assert granted.exit_code == 0 and "Granted hexes to @carol:example.org." in granted.output
     again = runner.invoke(args=["entitlements", "grant", "@carol:example.org", "hexes"])
@@ -31,7 +27,7 @@ def test_grant_list_revoke(runner):
 
 
 def test_clear_errors(runner):
-    _pack()
+    pack_row()
     bad_id = runner.invoke(args=["entitlements", "grant", "carol", "hexes"])
     assert bad_id.exit_code == 1 and "is not a Matrix user ID" in bad_id.output
     no_pack = runner.invoke(args=["entitlements", "grant", "@carol:example.org", "nope"])

@@ -2,13 +2,11 @@
 import pytest
 from sqlalchemy import func, select, update
 
-from app.auth.tokens import get_or_create_user, issue_token
 from app.extensions import db
 from app.library import services as library
-from app.models import Entitlement, Pack, Sticker
-from app.packs.importer import import_path
+from app.models import Entitlement, Sticker
 from app.storage import media_filename
-from tests.support.packs import write_pack
+from tests.factories import grant, imported_pack, price
 
 STORE = "/api/v1/store"
 
@@ -16,22 +14,11 @@ STORE = "/api/v1/store"
 @pytest.fixture
 def packs(app, tmp_path):
     """Free 'blobs' (5 stickers), paid 'gold' ($0.50), paid 'yen' (¥300), a draft and a hidden pack."""
-    import_path(str(write_pack(tmp_path / "blobs", "blobs", count=5, name="Blobs", author="Ann")))
-    import_path(str(write_pack(tmp_path / "gold", "gold", count=2, price={"amount": 50, "currency": "usd"})))
-    import_path(str(write_pack(tmp_path / "yen", "yen", count=1, price={"amount": 300, "currency": "jpy"})))
-    import_path(str(write_pack(tmp_path / "draft", "draft", count=1)))
-    import_path(str(write_pack(tmp_path / "gone", "gone", count=1)))
-    found = {pack.slug: pack for pack in db.session.scalars(select(Pack))}
-    found["draft"].status = "draft"
-    found["gone"].status = "hidden"
-    db.session.commit()
-    return found
-
-
-def signed_in(matrix_id="@alice:example.org"):
-    user = get_or_create_user(matrix_id)
-    db.session.commit()
-    return user, {"Authorization": "Bearer " + issue_token(user=user, kind="widget")}
+    return {"blobs": imported_pack(tmp_path / "blobs", "blobs", count=5, name="Blobs", author="Ann"),
+            "gold": imported_pack(tmp_path / "gold", "gold", count=2, price=price(50)),
+            "yen": imported_pack(tmp_path / "yen", "yen", count=1, price=price(300, "jpy")),
+            "draft": imported_pack(tmp_path / "draft", "draft", count=1, status="draft"),
+            "gone": imported_pack(tmp_path / "gone", "gone", count=1, status="hidden")}
 
 
 def by_slug(response) -> dict:
@@ -65,23 +52,20 @@ def test_paid_packs_are_for_sale_once_stripe_is_configured(app, client, packs):
     assert {entry["slug"]: entry["for_sale"] for entry in body["packs"]} == {"blobs": False, "gold": True, "yen": True}
 
 
-def test_a_bearer_token_marks_what_the_user_owns(client, packs):
-    alice, headers = signed_in()
-    db.session.add(Entitlement(user_id=alice.id, pack_id=packs["gold"].id, source="purchase"))
-    db.session.commit()
-    response = client.get(STORE, headers=headers)
+def test_a_bearer_token_marks_what_the_user_owns(client, packs, alice, bob):
+    grant(alice.user, packs["gold"], "purchase")
+    response = client.get(STORE, headers=alice.headers)
     assert response.get_json()["user_id"] == "@alice:example.org"
     assert {slug: entry["owned"] for slug, entry in by_slug(response).items()} == {
         "blobs": False, "gold": True, "yen": False}
 
-    assert client.post("/api/v1/me/packs/blobs/add", headers=headers).status_code == 200
+    assert client.post("/api/v1/me/packs/blobs/add", headers=alice.headers).status_code == 200
     db.session.execute(update(Entitlement).where(Entitlement.pack_id == packs["gold"].id)
                        .values(revoked_at=func.now(), revoke_reason="refund"))
     db.session.commit()
-    assert {slug: entry["owned"] for slug, entry in by_slug(client.get(STORE, headers=headers)).items()} == {
+    assert {slug: entry["owned"] for slug, entry in by_slug(client.get(STORE, headers=alice.headers)).items()} == {
         "blobs": True, "gold": False, "yen": False}
-    _bob, bob_headers = signed_in("@bob:example.org")
-    assert not any(entry["owned"] for entry in by_slug(client.get(STORE, headers=bob_headers)).values())
+    assert not any(entry["owned"] for entry in by_slug(client.get(STORE, headers=bob.headers)).values())
 
 
 def test_an_unknown_token_is_refused_not_treated_as_anonymous(client, packs):
@@ -90,26 +74,23 @@ def test_an_unknown_token_is_refused_not_treated_as_anonymous(client, packs):
     assert response.get_json()["errcode"] == "M_UNKNOWN_TOKEN"
 
 
-def test_add_shows_a_hidden_free_pack_again(client, packs):
-    alice, headers = signed_in()
-    library.set_picker(user=alice, hidden=["blobs"])
-    assert "blobs" not in [item.pack.slug for item in library.library(user=alice) if not item.hidden]
-    response = client.post("/api/v1/me/packs/blobs/add", headers=headers)
+def test_add_shows_a_hidden_free_pack_again(client, packs, alice):
+    library.set_picker(user=alice.user, hidden=["blobs"])
+    assert "blobs" not in [item.pack.slug for item in library.library(user=alice.user) if not item.hidden]
+    response = client.post("/api/v1/me/packs/blobs/add", headers=alice.headers)
     assert response.get_json() == {"pack": "blobs", "source": "free"}
     db.session.expire_all()
-    assert [item.pack.slug for item in library.library(user=alice) if not item.hidden] == ["blobs"]
+    assert [item.pack.slug for item in library.library(user=alice.user) if not item.hidden] == ["blobs"]
 
 
-def test_add_shows_a_hidden_owned_paid_pack_but_never_gives_one_away(client, packs):
-    alice, headers = signed_in()
-    db.session.add(Entitlement(user_id=alice.id, pack_id=packs["gold"].id, source="purchase"))
-    db.session.commit()
-    library.set_picker(user=alice, hidden=["gold"])
-    response = client.post("/api/v1/me/packs/gold/add", headers=headers)
+def test_add_shows_a_hidden_owned_paid_pack_but_never_gives_one_away(client, packs, alice):
+    grant(alice.user, packs["gold"], "purchase")
+    library.set_picker(user=alice.user, hidden=["gold"])
+    response = client.post("/api/v1/me/packs/gold/add", headers=alice.headers)
     assert response.get_json() == {"pack": "gold", "source": "purchase"}
     db.session.expire_all()
-    assert "gold" in [item.pack.slug for item in library.library(user=alice) if not item.hidden]
+    assert "gold" in [item.pack.slug for item in library.library(user=alice.user) if not item.hidden]
 
-    refused = client.post("/api/v1/me/packs/yen/add", headers=headers)
+    refused = client.post("/api/v1/me/packs/yen/add", headers=alice.headers)
     assert refused.status_code == 400 and "buy it" in refused.get_json()["error"]
     assert db.session.scalar(select(Entitlement).where(Entitlement.pack_id == packs["yen"].id)) is None

@@ -1,29 +1,16 @@
 """The public store: /packs and /packs/<slug>, rendered from imported packs."""
-import json
-
 import pytest
-from PIL import Image
 
-from app.packs.importer import import_path
+from tests.factories import imported_pack, price
 
 
 @pytest.fixture
 def imported(app, tmp_path):
-    stickers = []
-    for index in range(5):
-        Image.new("RGBA", (120, 100), (40 * index, 90, 200, 255)).save(tmp_path / f"{index}.png")
-        stickers.append({"file": f"{index}.png", "body": f"Hex {index}"})
-    manifest = {"name": "Matrix Hexes", "slug": "matrix-hexes", "price": {"amount": 50, "currency": "usd"},
-                "author": "Hex Artist", "license": "CC-BY-4.0", "attribution": "Hexes by Hex Artist",
-                "description": "Five hexes.", "stickers": stickers}
-    (tmp_path / "pack.json").write_text(json.dumps(manifest))
-    import_path(str(tmp_path))
-    free = tmp_path / "free"
-    free.mkdir()
-    Image.new("RGBA", (64, 64), (0, 0, 0, 255)).save(free / "a.png")
-    (free / "pack.json").write_text(json.dumps({"name": "Freebies", "slug": "freebies", "license": "CC0-1.0", "attribution": "Public domain",
-                                                "stickers": [{"file": "a.png", "body": "Dot"}]}))
-    import_path(str(free))
+    imported_pack(tmp_path / "hexes", "matrix-hexes", name="Matrix Hexes", price=price(50), author="Hex Artist",
+                  license="CC-BY-4.0", attribution="Hexes by Hex Artist", description="Five hexes.",
+                  bodies=[f"Hex {index}" for index in range(5)], size=(120, 100))
+    imported_pack(tmp_path / "free", "freebies", name="Freebies", attribution="Public domain", bodies=["Dot"],
+                  size=(64, 64), colour=(0, 0, 0))
 
 
 def test_root_redirects_to_the_store(client):

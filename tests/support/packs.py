@@ -1,8 +1,7 @@
-"""Builders for real pack folders, zips and image files (Pillow), shared by the tests."""
+"""Image files (Pillow) and zips for the tests; pack folders and rows are in tests/factories.py."""
 from __future__ import annotations
 
 import io
-import json
 import struct
 import zipfile
 import zlib
@@ -45,31 +44,6 @@ def png_claiming_size(width: int, height: int) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
             + chunk(b"IEND", b""))
-
-
-def manifest(slug: str = "blobs", *, count: int = 3, files: list[str] | None = None, **fields) -> dict:
-    files = files or [f"{index}.png" for index in range(count)]
-    data = {
-        "name": slug.title(), "slug": slug, "description": "Test pack", "license": "CC0-1.0",
-        "attribution": "Hexpack tests",
-        "stickers": [{"file": name, "body": f"Sticker {index}", "emoji": "🙂", "tags": ["test", f"t{index}"]}
-                     for index, name in enumerate(files)],
-    }
-    data.update(fields)
-    return data
-
-
-def write_pack(folder: Path, slug: str = "blobs", *, count: int = 3, images: dict[str, bytes] | None = None,
-               colour=(40, 120, 220), **fields) -> Path:
-    """A pack folder with pack.json and `count` PNGs (or the given name -> bytes images)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    if images is None:
-        images = {f"{index}.png": png_bytes(colour, label=index) for index in range(count)}
-    for name, data in images.items():
-        (folder / name).write_bytes(data)
-    data = manifest(slug, files=list(images), **fields)
-    (folder / "pack.json").write_text(json.dumps(data), encoding="utf-8")
-    return folder
 
 
 def zip_folder(folder: Path, target: Path, *, top: str | None = None) -> Path:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import requests
 
-from tests.support.net import free_port
+from devtools.net import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SYNAPSE_PYTHON = os.environ.get("SYNAPSE_PYTHON", os.path.join(ROOT, ".venv-synapse", "bin", "python"))

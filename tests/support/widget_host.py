@@ -11,7 +11,7 @@ import subprocess
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-from tests.support.net import free_port
+from devtools.net import free_port
 
 HOST_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "widget_host")
 BUNDLE = os.path.join(HOST_DIR, "dist", "host.js")

@@ -1,4 +1,4 @@
-"""Loopback networking helpers for tests."""
+"""Loopback networking helpers for tests and benchmarks."""
 import socket
 
 
