@@ -29,7 +29,7 @@ WEBHOOK_TYPES = {
     "checkout.session.async_payment_failed", "checkout.session.expired", "charge.refunded",
     "charge.dispute.created", "charge.dispute.closed",
 }
-MODEL_SETTINGS = settings(max_examples=35, stateful_step_count=20, deadline=None,
+MODEL_SETTINGS = settings(max_examples=35, stateful_step_count=20, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
