@@ -227,7 +227,7 @@ def main(argv=None) -> None:
 
 
 def report(results: dict, size: int, args) -> None:
-    print(f"\nGET with Accept-Encoding: gzip, {size} bytes per response; gunicorn gthread, {args.workers} workers; "
+    print(f"\nGET with Accept-Encoding: gzip, {size} bytes per response; gunicorn gevent, {args.workers} workers; "
           f"wrk -t{args.threads} -c{args.connections}, {args.rounds} alternating rounds, {args.duration:g} s per URL")
     print(f"{'':8} {'round':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'server CPU/req':>15}")
     for label, runs in results.items():
