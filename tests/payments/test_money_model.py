@@ -20,7 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.payments.conftest import Buyer, make_pack
+from tests.factories import pack_row, signed_in_user
 
 SLUG = "hexes"
 USERS = ("@alice:example.org", "@bob:example.org")
@@ -85,8 +85,8 @@ def money_machine(client, runner, fake):
         def __init__(self):
             super().__init__()
             empty_tables()
-            make_pack(SLUG, price=500)
-            self.buyers = {matrix_id: Buyer(matrix_id) for matrix_id in USERS}
+            pack_row(SLUG, price=500)
+            self.buyers = {matrix_id: signed_in_user(matrix_id) for matrix_id in USERS}
             self.truth = StripeTruth(fake, [])
             self.first_event = len(fake.events)
             self.delivered: list[dict] = []

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from tests.support.net import free_port
+from devtools.net import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
