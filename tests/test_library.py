@@ -15,16 +15,6 @@ from app.packs.importer import import_path
 PICKER = "/api/widgets/stickerpicker"
 
 
-@pytest.fixture(autouse=True)
-def fresh_render_caches():
-    """The picker's render caches key on (pack id, revision); ids come back after each test's
-    table wipe, so a section cached by an earlier test would be served for a different pack."""
-    from app.widget import page, render
-
-    render._cache.clear()
-    page._pages.clear()
-
-
 def make_pack(folder, slug, *, price=0, count=2, colour=(200, 100, 50)):
     folder.mkdir()
     stickers = []

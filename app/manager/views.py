@@ -6,10 +6,10 @@ our JSON API with that token as a Bearer token.
 """
 from flask import Blueprint, current_app, make_response, render_template, request
 
+from app.auth.request import request_user
 from app.integrations import services as integrations
 from app.integrations import terms
 from app.library import services as library
-from app.library.picker import request_user
 from app.library.summaries import favourite_json, pack_json
 
 bp = Blueprint("manager", __name__)

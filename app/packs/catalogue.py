@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import time
-import weakref
+from dataclasses import dataclass, field
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from app.caching import app_cache
 from app.extensions import db
 from app.models import Pack
 
@@ -22,26 +23,27 @@ _PUBLISHED_FREE_KEYS = (
 # per worker instead of two database round trips (pool ping + query) per open. A commit in
 # this process forgets it at once; other workers and instances see a change within KEYS_TTL.
 KEYS_TTL = 1.0
-_keys: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (time, keys)
+
+
+@dataclass
+class _KeysCache:
+    fetched_at: float = 0.0
+    keys: list[tuple[int, int]] | None = field(default=None)
+
+    def clear(self) -> None:
+        self.keys = None
 
 
 def published_free_pack_keys() -> list[tuple[int, int]]:
     """(id, revision) of every published free pack, in catalogue order: a cheap cache key."""
-    engine = db.engine
-    cached = _keys.get(engine)
+    cached = app_cache("packs.free_keys", _KeysCache, forget_on_commit=True)
     now = time.monotonic()
-    if cached is not None and now - cached[0] < KEYS_TTL:
-        return cached[1]
-    with engine.connect() as connection:
+    if cached.keys is not None and now - cached.fetched_at < KEYS_TTL:
+        return cached.keys
+    with db.engine.connect() as connection:
         keys = [tuple(row) for row in connection.execute(_PUBLISHED_FREE_KEYS)]
-    _keys[engine] = (now, keys)
+    cached.fetched_at, cached.keys = now, keys
     return keys
-
-
-@event.listens_for(Session, "after_commit")
-def forget_pack_keys(session=None) -> None:
-    """Any commit may publish, hide or change a pack."""
-    _keys.clear()
 
 
 def packs_with_stickers(pack_ids: list[int]) -> dict[int, Pack]:
