@@ -1,10 +1,8 @@
 """flask packs import|publish|list: thin commands over the pack use cases."""
 import click
-from sqlalchemy import func, select
 
 from app.cli.common import exit_with_error
 from app.exceptions import AppError
-from app.extensions import db
 
 
 @click.group("packs", help="Import, publish and list sticker packs.")
@@ -45,15 +43,10 @@ def publish_command(slug):
 @packs_group.command("list")
 def list_command():
     """List packs with their sticker counts and publishing state."""
-    from app.models import Pack, Sticker
+    from app.packs.catalogue import pack_overview
     from app.payments.money import format_money
 
-    rows = db.session.execute(
-        select(Pack.slug, Pack.name, Pack.price_amount, Pack.currency, Pack.status,
-               func.count(Sticker.id), func.count(Sticker.mxc_uri))
-        .join(Sticker, Sticker.pack_id == Pack.id, isouter=True)
-        .group_by(Pack.id).order_by(Pack.position)
-    ).all()
+    rows = pack_overview()
     if not rows:
         click.echo("No packs yet. Import one with 'flask --app wsgi packs import PATH'.")
     for slug, name, amount, currency, status, total, published in rows:

@@ -4,12 +4,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.caching import app_cache
 from app.extensions import db
-from app.models import Pack
+from app.models import Pack, Sticker
 
 
 # Built once: this runs on every picker open, and building the statement and going through
@@ -57,3 +57,14 @@ def packs_with_stickers(pack_ids: list[int]) -> dict[int, Pack]:
 
 def get_pack(slug: str) -> Pack | None:
     return db.session.scalar(select(Pack).where(Pack.slug == slug))
+
+
+def pack_overview() -> list:
+    """Every pack in catalogue order: (slug, name, price_amount, currency, status, stickers,
+    published stickers), for operators."""
+    return db.session.execute(
+        select(Pack.slug, Pack.name, Pack.price_amount, Pack.currency, Pack.status,
+               func.count(Sticker.id), func.count(Sticker.mxc_uri))
+        .join(Sticker, Sticker.pack_id == Pack.id, isouter=True)
+        .group_by(Pack.id).order_by(Pack.position)
+    ).all()
