@@ -39,9 +39,11 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
+    from app import caching
     from app.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
+    caching.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -50,7 +52,7 @@ def _register_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.health.views import bp as health_bp
     from app.media.views import bp as media_bp
-    from app.widget.views import bp as widget_bp
+    from app.library.picker_views import bp as widget_bp
 
     for blueprint in (health_bp, media_bp, widget_bp):
         app.register_blueprint(blueprint)

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from app.widget.page import clear_caches
+from app.caching import clear_caches
 from tests.support.database import TestDatabase
 
 pytest_plugins = [
@@ -60,7 +60,7 @@ def app(app_config):
     app = create_app(app_config)
     with app.app_context():
         _empty_tables()
-        clear_caches()  # in-process picker caches keyed by pack ids, which an empty database reuses
+        clear_caches(app)  # every app cache (app.caching): keys hold pack ids, which an empty database reuses
         yield app
         db.session.remove()
         db.engine.dispose()

@@ -18,16 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.synapse]
 WIDGET = "/api/widgets/stickerpicker?theme=$theme"
 
 
-@pytest.fixture(autouse=True)
-def fresh_render_caches():
-    """The picker's render caches key on (pack id, revision); ids come back after each test's
-    table wipe, so a section cached by an earlier test would be served for a different pack."""
-    from app.widget import page, render
-
-    render._cache.clear()
-    page._pages.clear()
-
-
 @pytest.fixture
 def chatter(app, synapse, tmp_path):
     """A Synapse user who was granted the paid 'gold' pack; 'blobs' is free for everyone."""

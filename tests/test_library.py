@@ -12,16 +12,6 @@ from tests.factories import grant, imported_pack, price, signed_in_user
 PICKER = "/api/widgets/stickerpicker"
 
 
-@pytest.fixture(autouse=True)
-def fresh_render_caches():
-    """The picker's render caches key on (pack id, revision); ids come back after each test's
-    table wipe, so a section cached by an earlier test would be served for a different pack."""
-    from app.widget import page, render
-
-    render._cache.clear()
-    page._pages.clear()
-
-
 @pytest.fixture
 def packs(app, tmp_path):
     return {"cats": imported_pack(tmp_path / "cats", "cats", count=2, colour=(200, 100, 50)),

@@ -21,13 +21,6 @@ def app_config(app_config, synapse):
     return app_config
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    openid.clear_caches()
-    yield
-    openid.clear_caches()
-
-
 def nothing_created():
     return (db.session.scalar(db.select(db.func.count(User.id))) == 0
             and db.session.scalar(db.select(db.func.count(ApiToken.id))) == 0)

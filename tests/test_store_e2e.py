@@ -22,15 +22,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.synapse]
 WIDGET = "/api/widgets/stickerpicker?theme=$org.matrix.msc2873.client_theme"
 
 
-@pytest.fixture(autouse=True)
-def fresh_render_caches():
-    """The picker's render caches key on (pack id, revision); ids come back after each test's wipe."""
-    from app.widget import page, render
-
-    render._cache.clear()
-    page._pages.clear()
-
-
 @pytest.fixture
 def app_config(app_config, fake_stripe):
     return {**app_config, **fake_stripe.app_settings()}

@@ -6,6 +6,8 @@ from functools import wraps
 from flask import g, request
 
 from app.auth.tokens import user_for_token
+from app.exceptions import Unauthorized
+from app.models import User
 
 
 def token_from_request() -> str | None:
@@ -24,6 +26,21 @@ def optional_user():
     """
     raw = token_from_request()
     return user_for_token(raw) if raw else None
+
+
+def request_user() -> User | None:
+    """The user of the request's token, or None, for pages that also serve anonymous visitors.
+
+    A missing, unknown or revoked token is not an error here: the picker then renders the
+    anonymous page and its script signs in through the widget API's get_openid.
+    """
+    raw = token_from_request()
+    if not raw:
+        return None
+    try:
+        return user_for_token(raw)
+    except Unauthorized:
+        return None
 
 
 def require_user(view):

@@ -16,6 +16,8 @@ from sqlalchemy.orm import selectinload
 from app.exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 from app.extensions import db
 from app.models import Entitlement, Favourite, Pack, PickerPack, Sticker, User
+from app.packs import entitlements
+from app.packs.ownership import published_pack
 
 MAX_FAVOURITES = 100
 OWNED_STATUSES = ("published", "hidden")  # an owner keeps a pack the store no longer lists
@@ -76,6 +78,21 @@ def set_picker(*, user: User, order: Any = None, hidden: Any = None, picker_hidd
             raise InvalidInput("picker_hidden must be true or false.")
         user.picker_hidden = picker_hidden
     _commit("Your picker was changed at the same time elsewhere; reload and try again.")
+
+
+def add_to_picker(*, user: User, slug: str) -> Entitlement:
+    """Put a pack in the user's picker (idempotent): a free pack is granted, and a pack the user
+    may use is shown again if they hid it. Paid packs must be bought first."""
+    pack = published_pack(slug)
+    if pack.is_free:
+        entitlement, _changed = entitlements.grant(user_id=user.id, pack_id=pack.id, source="free")
+    else:
+        entitlement = entitlements.find_entitlement(user_id=user.id, pack_id=pack.id)
+        if entitlement is None or entitlement.revoked_at is not None:
+            raise InvalidInput(f"{pack.name} is a paid pack: buy it with POST /api/v1/checkout.")
+    show_in_picker(user_id=user.id, pack_id=pack.id)
+    db.session.commit()
+    return entitlement
 
 
 def show_in_picker(*, user_id: int, pack_id: int) -> None:

@@ -8,10 +8,10 @@ from dataclasses import replace
 
 from flask import current_app, make_response, render_template, request
 
+from app.auth.request import request_user
 from app.integrations import services as integrations
 from app.integrations import terms
 from app.library import services as library
-from app.library.picker import request_user
 from app.library.summaries import favourite_json, pack_json
 from app.web.policy import WIDGET_PAGE, PolicyBlueprint
 

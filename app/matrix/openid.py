@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from app.caching import app_cache
 from app.exceptions import (BlockedDestination, HomeserverTimeout, InvalidInput, InvalidOpenIdToken, NotAllowed,
                             UpstreamError)
 from app.matrix.discovery import Resolver, TTLCache, parse_server_name
@@ -32,8 +33,6 @@ _TOKEN_RE = re.compile(r"^[\x21-\x7e]{1,2048}$")
 # Historical user IDs allow any printable ASCII but ':' in the localpart.
 _USER_ID_RE = re.compile(r"^@(?P<localpart>[\x21-\x39\x3b-\x7e]+):(?P<server>.+)$")
 
-_resolver = Resolver()
-_verified = TTLCache(size=1024)
 
 
 @dataclass(frozen=True)
@@ -105,12 +104,13 @@ def verify(data: Any, *, server_urls: str = "", resolver: Resolver | None = None
     """
     token = parse_token(data)
     cache_key = hashlib.sha256(f"{token.matrix_server_name}\n{token.access_token}".encode()).hexdigest()
-    cached = _verified.get(cache_key)
+    verified = app_cache("openid.verified", lambda: TTLCache(size=1024))
+    cached = verified.get(cache_key)
     if cached is not None:
         return cached[1]
     deadline = time.monotonic() + VERIFY_BUDGET
     override = parse_server_urls(server_urls).get(token.matrix_server_name)
-    resolver = resolver or _resolver
+    resolver = resolver or app_cache("openid.resolver", Resolver, clear=Resolver.clear_cache)
     query = urlencode({"access_token": token.access_token})
     try:
         destination = override or resolver.resolve(token.matrix_server_name, deadline=deadline)
@@ -119,7 +119,7 @@ def verify(data: Any, *, server_urls: str = "", resolver: Resolver | None = None
     except (BlockedDestination, UpstreamError) as error:
         raise _without_details(error, token.matrix_server_name) from None
     user_id = _user_from_userinfo(response.status, response.body, token.matrix_server_name)
-    _verified.put(cache_key, user_id, min(POSITIVE_CACHE_SECONDS, token.expires_in or POSITIVE_CACHE_SECONDS))
+    verified.put(cache_key, user_id, min(POSITIVE_CACHE_SECONDS, token.expires_in or POSITIVE_CACHE_SECONDS))
     return user_id
 
 
@@ -152,9 +152,3 @@ def _user_from_userinfo(status: int, body: bytes, server_name: str) -> str:
     if server != server_name:
         raise NotAllowed(f"The homeserver {server_name} vouched for {sub}, a user of another server.")
     return sub
-
-
-def clear_caches() -> None:
-    """Forget verified tokens and discovery results (tests; operators never need it)."""
-    _verified.clear()
-    _resolver.clear_cache()

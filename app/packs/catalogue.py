@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import time
-import weakref
+from dataclasses import dataclass, field
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
+from app.caching import app_cache
 from app.extensions import db
-from app.models import Pack
+from app.models import Pack, Sticker
 
 
 # Built once: this runs on every picker open, and building the statement and going through
@@ -22,26 +23,27 @@ _PUBLISHED_FREE_KEYS = (
 # per worker instead of two database round trips (pool ping + query) per open. A commit in
 # this process forgets it at once; other workers and instances see a change within KEYS_TTL.
 KEYS_TTL = 1.0
-_keys: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (time, keys)
+
+
+@dataclass
+class _KeysCache:
+    fetched_at: float = 0.0
+    keys: list[tuple[int, int]] | None = field(default=None)
+
+    def clear(self) -> None:
+        self.keys = None
 
 
 def published_free_pack_keys() -> list[tuple[int, int]]:
     """(id, revision) of every published free pack, in catalogue order: a cheap cache key."""
-    engine = db.engine
-    cached = _keys.get(engine)
+    cached = app_cache("packs.free_keys", _KeysCache, forget_on_commit=True)
     now = time.monotonic()
-    if cached is not None and now - cached[0] < KEYS_TTL:
-        return cached[1]
-    with engine.connect() as connection:
+    if cached.keys is not None and now - cached.fetched_at < KEYS_TTL:
+        return cached.keys
+    with db.engine.connect() as connection:
         keys = [tuple(row) for row in connection.execute(_PUBLISHED_FREE_KEYS)]
-    _keys[engine] = (now, keys)
+    cached.fetched_at, cached.keys = now, keys
     return keys
-
-
-@event.listens_for(Session, "after_commit")
-def forget_pack_keys(session=None) -> None:
-    """Any commit may publish, hide or change a pack."""
-    _keys.clear()
 
 
 def packs_with_stickers(pack_ids: list[int]) -> dict[int, Pack]:
@@ -55,3 +57,14 @@ def packs_with_stickers(pack_ids: list[int]) -> dict[int, Pack]:
 
 def get_pack(slug: str) -> Pack | None:
     return db.session.scalar(select(Pack).where(Pack.slug == slug))
+
+
+def pack_overview() -> list:
+    """Every pack in catalogue order: (slug, name, price_amount, currency, status, stickers,
+    published stickers), for operators."""
+    return db.session.execute(
+        select(Pack.slug, Pack.name, Pack.price_amount, Pack.currency, Pack.status,
+               func.count(Sticker.id), func.count(Sticker.mxc_uri))
+        .join(Sticker, Sticker.pack_id == Pack.id, isouter=True)
+        .group_by(Pack.id).order_by(Pack.position)
+    ).all()

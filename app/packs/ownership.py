@@ -1,4 +1,4 @@
-"""Use cases that change ownership outside Stripe: free adds and operator grants/revokes (one commit each)."""
+"""Operator use cases that change ownership outside Stripe: grants and revokes (one commit each)."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,6 @@ from sqlalchemy import select
 from app.auth.tokens import get_or_create_user
 from app.exceptions import InvalidInput, NotFound
 from app.extensions import db
-from app.library.services import show_in_picker
 from app.models import Entitlement, Pack, User
 from app.packs import entitlements
 
@@ -21,21 +20,6 @@ def published_pack(slug: str) -> Pack:
     if pack is None:
         raise NotFound(f"No pack named {slug!r}.")
     return pack
-
-
-def add_to_picker(*, user: User, slug: str) -> Entitlement:
-    """Put a pack in the user's picker (idempotent): a free pack is granted, and a pack the user
-    may use is shown again if they hid it. Paid packs must be bought first."""
-    pack = published_pack(slug)
-    if pack.is_free:
-        entitlement, _changed = entitlements.grant(user_id=user.id, pack_id=pack.id, source="free")
-    else:
-        entitlement = entitlements.find_entitlement(user_id=user.id, pack_id=pack.id)
-        if entitlement is None or entitlement.revoked_at is not None:
-            raise InvalidInput(f"{pack.name} is a paid pack: buy it with POST /api/v1/checkout.")
-    show_in_picker(user_id=user.id, pack_id=pack.id)
-    db.session.commit()
-    return entitlement
 
 
 def grant_pack(*, matrix_id: str, slug: str) -> tuple[Entitlement, bool]:

@@ -3,8 +3,8 @@ and adding a pack to the picker (widget token)."""
 from flask import g, jsonify, redirect, render_template, url_for
 
 from app.auth.request import optional_user, require_user
+from app.library.services import add_to_picker
 from app.media.urls import media_url
-from app.packs.ownership import add_to_picker
 from app.payments.money import minor_unit_digits
 from app.payments.services import payments_enabled
 from app.store.services import catalogue, store_pack, store_packs

@@ -1,7 +1,8 @@
 """Server-side rendering of the picker's sticker grid, cached by pack revision.
 
 Sections are pure functions of (pack id, revision, eager count, media base), so a small
-in-process cache is safe across workers: a stale entry is never read, only evicted.
+per-process cache (one per app, see app.caching) is safe across workers: a stale entry is
+never read, only evicted.
 """
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from dataclasses import dataclass
 from flask import current_app, render_template
 from markupsafe import Markup
 
+from app.caching import app_cache
 from app.media.urls import media_url
 from app.packs.catalogue import packs_with_stickers
 
 DISPLAY_MAX = 256  # info.w/h: keep stickers from rendering huge in the timeline
 EAGER_STICKERS = 24  # roughly the first screen of a 300x300 popover; the rest load lazily
 _CACHE_SIZE = 1024
-_cache: OrderedDict = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -50,17 +51,18 @@ def rendered_packs(keys: list[tuple[int, int]]) -> list[RenderedPack]:
     """Render (or fetch from cache) each pack; the first EAGER_STICKERS load eagerly."""
     media_base = current_app.config["MEDIA_BASE_URL"]
     eager, result = EAGER_STICKERS, []
+    cache = app_cache("widget.sections", OrderedDict)
     for pack_id, revision in keys:
         key = (pack_id, revision, eager, media_base)
-        rendered = _cache.get(key)
+        rendered = cache.get(key)
         if rendered is None:
             pack = packs_with_stickers([pack_id]).get(pack_id)
             if pack is None:
                 continue
             rendered = _render(pack, eager)
-            _store(key, rendered)
+            _store(cache, key, rendered)
         else:
-            _cache.move_to_end(key)
+            cache.move_to_end(key)
         result.append(rendered)
         eager = max(0, eager - rendered.count)
     return result
@@ -74,11 +76,7 @@ def _render(pack, eager: int) -> RenderedPack:
                         section=Markup(section))
 
 
-def clear_cache() -> None:
-    _cache.clear()
-
-
-def _store(key, value) -> None:
-    _cache[key] = value
-    while len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
+def _store(cache: OrderedDict, key, value) -> None:
+    cache[key] = value
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)

@@ -1,10 +1,17 @@
-"""The sticker picker widget, under /api so Element appends scalar_token to its URL."""
+"""The sticker picker widget, under /api so Element appends scalar_token to its URL.
+
+Signed-in users (scalar_token, or the widget's Bearer token) get their own picker: their packs
+in their order, favourites first. Everyone else gets the cached page of free packs.
+"""
 from flask import Response, request
 
-from app.library.picker import personal_picker_page, request_user
+from app.auth.request import request_user
+from app.library.services import favourite_stickers, picker_keys
+from app.library.summaries import favourites_section
+from app.models import User
 from app.packs.catalogue import published_free_pack_keys
-from app.widget.page import picker_page, theme_name
 from app.web.policy import WIDGET_PAGE, PolicyBlueprint
+from app.widget.page import Page, picker_page, theme_name
 
 bp = PolicyBlueprint("widget", __name__, url_prefix="/api/widgets", policy=WIDGET_PAGE)
 
@@ -14,9 +21,15 @@ def stickerpicker():
     theme = theme_name(request.args.get("theme") or request.args.get("org.matrix.msc2873.client_theme"))
     user = request_user()  # scalar_token in the URL, or the widget's Bearer token
     if user is not None:
-        return _page_response(personal_picker_page(user=user, theme=theme), private=True)
+        return _page_response(_personal_picker_page(user=user, theme=theme), private=True)
     page = picker_page(keys=published_free_pack_keys(), theme=theme, cacheable=True)
     return _page_response(page, private=False)
+
+
+def _personal_picker_page(*, user: User, theme: str) -> Page:
+    favourites = favourites_section(favourite_stickers(user=user))
+    return picker_page(keys=picker_keys(user=user), theme=theme, cacheable=False, identified=True,
+                       favourites=favourites)
 
 
 def _page_response(page, *, private: bool) -> Response:

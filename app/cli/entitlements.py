@@ -1,7 +1,7 @@
 """flask entitlements grant|revoke|list: thin commands over the ownership use cases."""
 import click
 
-from app.cli import exit_with_error
+from app.cli.common import exit_with_error
 from app.exceptions import AppError
 
 
