@@ -95,10 +95,17 @@ def direct_room(client: BotClient, matrix_id: str) -> str:
     created = client.create_direct_room(matrix_id)
     recorded = replace_room(matrix_id, known, created)
     if recorded != created:  # another worker made one at the same time: use theirs
-        client.abandon_room(created, matrix_id)
+        _leave_quietly(client, created)
         return recorded
     client.mark_direct(matrix_id, created)
     return created
+
+
+def _leave_quietly(client: BotClient, room_id: str) -> None:
+    try:
+        client.leave_room(room_id)
+    except (BotRefused, BotUnavailable) as error:  # a stray empty room, not a lost message
+        log.warning("could not leave the duplicate bot room %s: %s", room_id, error.message)
 
 
 # --- delivery right after the commit -------------------------------------------------------

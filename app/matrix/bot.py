@@ -72,11 +72,10 @@ class BotClient:
         rooms = [room_id] + [room for room in direct.get(user_id, []) if room != room_id]
         self._call("PUT", path, {**direct, user_id: rooms})
 
-    def abandon_room(self, room_id: str, user_id: str) -> None:
-        """Withdraw the invite and leave a room we will not use (lost a creation race)."""
-        room = quote(room_id, safe="")
-        self._call("POST", f"/rooms/{room}/kick", {"user_id": user_id, "reason": "duplicate room"})
-        self._call("POST", f"/rooms/{room}/leave", {})
+    def leave_room(self, room_id: str) -> None:
+        """Leave a room we will not use. Its invite stays with the user: an invitee of a
+        trusted_private_chat has the bot's power level, so the bot cannot withdraw it."""
+        self._call("POST", f"/rooms/{quote(room_id, safe='')}/leave", {})
 
     def send_notice(self, room_id: str, txn_id: str, body: str, html: str) -> str:
         """Send an m.notice (plain `body`, HTML `formatted_body`); returns the event id.
