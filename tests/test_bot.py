@@ -15,6 +15,7 @@ from app.matrix.bot import BotClient
 from app.models import BotMessage, BotRoom, utcnow
 from app.transactions import transaction
 from devtools.net import free_port
+from tests.support.httpserver import FaultyProxy
 from tests.support.wait import wait_until
 
 
@@ -229,3 +230,46 @@ def test_bot_send_queues_an_escaped_message(app, runner):
     assert result.exit_code == 0, result.output
     row = db.session.scalars(db.select(BotMessage)).one()
     assert (row.recipient, row.body, row.html) == ("@alice:example.org", "<hi> & bye", "&lt;hi&gt; &amp; bye")
+
+
+@pytest.fixture
+def proxy(app, synapse, bot):
+    """The bot talks to Synapse through a proxy that can answer 429s and 5xx first."""
+    with FaultyProxy(synapse.base_url) as proxy:
+        app.config["MATRIX_HOMESERVER_URL"] = proxy.url
+        yield proxy
+
+
+def sends(proxy) -> list[tuple[str, float]]:
+    return [(path, at) for method, path, at in proxy.requests if method == "PUT" and "/send/" in path]
+
+
+@pytest.mark.synapse
+def test_rate_limits_and_server_errors_are_retried_with_backoff(app, synapse, proxy):
+    user = synapse.register_user()
+    message_id = queue(user.user_id, "after a 429 and a 502")
+    proxy.fail("PUT", "/send/", 429, {"errcode": "M_LIMIT_EXCEEDED", "error": "Too many", "retry_after_ms": 700})
+    proxy.fail("PUT", "/send/", 502, {"error": "Bad gateway"})
+
+    assert deliver_due().sent == 1
+
+    attempts = sends(proxy)
+    assert len(attempts) == 3 and len({path for path, _at in attempts}) == 1  # the same transaction id
+    assert attempts[1][1] - attempts[0][1] >= 0.7  # retry_after_ms honoured
+    row = sent_row(message_id)
+    synapse.client(user, "POST", f"/_matrix/client/v3/join/{quote(row.room_id)}", json={})
+    assert [n["body"] for n in notices(synapse, user, row.room_id)] == ["after a 429 and a 502"]
+
+
+@pytest.mark.synapse
+def test_a_long_rate_limit_is_left_to_the_outbox(app, synapse, proxy):
+    user = synapse.register_user()
+    message_id = queue(user.user_id, "later")
+    proxy.fail("PUT", "/send/", 429, {"errcode": "M_LIMIT_EXCEEDED", "error": "Slow down", "retry_after_ms": 90_000})
+
+    assert deliver_due().retrying == 1
+
+    row = sent_row(message_id)
+    assert "429" in row.last_error and row.sent_at is None
+    assert aware(row.next_attempt_at) >= utcnow() + timedelta(seconds=85)  # the homeserver's hint wins
+    assert deliver_due(ignore_backoff=True).sent == 1
