@@ -223,6 +223,9 @@ def test_an_unconfigured_bot_says_what_to_set_and_keeps_the_messages(app, runner
     assert "The Hexpack bot is not configured" in result.output
     row = sent_row(message_id)
     assert row.attempts == 0 and row.next_attempt_at is not None and row.claimed_until is None
+    app.config.update(MATRIX_HOMESERVER_URL="matrix.example.org", MATRIX_ACCESS_TOKEN="syt_x")
+    with pytest.raises(BotNotConfigured, match="not an http"):
+        deliver_due()
 
 
 def test_bot_send_queues_an_escaped_message(app, runner):

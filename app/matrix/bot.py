@@ -39,6 +39,10 @@ class BotClient:
             raise BotNotConfigured(
                 "The Hexpack bot is not configured: set MATRIX_HOMESERVER_URL and MATRIX_ACCESS_TOKEN "
                 "(an access token of the bot's account on that homeserver).")
+        try:
+            trusted_destination(base_url)
+        except ValueError as error:
+            raise BotNotConfigured(f"MATRIX_HOMESERVER_URL is not usable for the Hexpack bot: {error}") from None
         return cls(base_url, token)
 
     def whoami(self) -> str:
@@ -111,8 +115,6 @@ class BotClient:
         try:
             return self.http.request(method, trusted_destination(self.base_url), CLIENT + path,
                                      body=body, headers=headers)
-        except ValueError as error:
-            raise BotNotConfigured(f"MATRIX_HOMESERVER_URL is not usable: {error}") from None
         except UpstreamError as error:
             raise BotUnavailable(f"Could not reach the bot's homeserver at {self.base_url} ({error.message}). "
                                  "Check MATRIX_HOMESERVER_URL and that the server is running.") from None
