@@ -123,6 +123,11 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = _Runner()
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _forget_pending)
+
+
+def _forget_pending(session: Session) -> None:
+    session.info.pop(PENDING_FLAG, None)  # the rolled-back messages are gone
 
 
 def _after_commit(session: Session) -> None:
