@@ -6,10 +6,7 @@ from flask import Blueprint, current_app, g, jsonify, render_template, request, 
 from app.auth.request import require_user
 from app.exceptions import InvalidInput, NotFound
 from app.extensions import csrf, limiter
-from app.payments.fulfilment import fulfill_checkout
-from app.payments.money import format_money
-from app.payments.services import list_orders, start_checkout
-from app.payments.webhooks import handle_webhook
+from app.payments.services import fulfill_checkout, format_money, handle_webhook, list_orders, start_checkout
 
 bp = Blueprint("payments", __name__)
 bp.add_app_template_filter(lambda amount, currency: format_money(amount, currency), "money")
