@@ -17,10 +17,11 @@ from app.extensions import db
 from app.models import Order, Pack, User, utcnow
 from app.packs.entitlements import owns
 from app.packs.ownership import published_pack
-from app.payments.gateway import CheckoutRequest, StripeGateway, get_gateway
+from app.payments.gateway import StripeGateway, get_gateway
 from app.payments.orders import Fulfilment, apply_session, apply_session_expired, refund_due
 from app.payments.refunds import settle_refund_or_leave_due
 from app.payments.states import RECORDED, FulfilmentOutcome, OrderStatus, transition
+from app.payments.stripe_data import CheckoutRequest
 from app.transactions import transaction
 
 log = logging.getLogger(__name__)

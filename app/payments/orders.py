@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from app.extensions import db
 from app.models import Order, utcnow
 from app.packs import entitlements
-from app.payments.gateway import ChargeInfo, DisputeInfo, SessionInfo
 from app.payments.states import (UNSETTLED, FulfilmentOutcome, OrderStatus, RefundReason, order_for_update,
                                  transition, update_if)
+from app.payments.stripe_data import ChargeInfo, DisputeInfo, SessionInfo
 
 log = logging.getLogger(__name__)
 

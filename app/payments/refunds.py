@@ -16,9 +16,10 @@ from app.exceptions import AppError, UpstreamError
 from app.extensions import db
 from app.models import Order, utcnow
 from app.packs import entitlements
-from app.payments.gateway import ChargeInfo, RefundInfo, get_gateway
+from app.payments.gateway import get_gateway
 from app.payments.orders import Fulfilment, refund_due
 from app.payments.states import FulfilmentOutcome, OrderStatus, RefundReason, order_for_update, transition
+from app.payments.stripe_data import ChargeInfo, RefundInfo
 from app.transactions import transaction
 
 log = logging.getLogger(__name__)

@@ -28,9 +28,10 @@ from app.exceptions import InvalidSignature
 from app.extensions import db
 from app.models import Order, StripeEvent
 from app.payments import orders
-from app.payments.gateway import StripeGateway, WebhookEvent, get_gateway
+from app.payments.gateway import StripeGateway, get_gateway
 from app.payments.refunds import settle_due_refunds, settle_refund
 from app.payments.states import FulfilmentOutcome, order_for_update
+from app.payments.stripe_data import WebhookEvent
 from app.sqlhelpers import insert_or_ignore
 from app.transactions import transaction
 
