@@ -154,7 +154,7 @@ def _close_checkout(gateway: StripeGateway, public_id: str, session_id: str) -> 
     Called with no transaction open. Raises UpstreamError when Stripe cannot confirm that the
     Session is closed: then no new Session is created either.
     """
-    db.session.rollback()
+    db.session.rollback()  # hold no transaction across the Stripe call
     try:
         session = gateway.expire_checkout_session(session_id)
     except NotFound:  # unknown to this Stripe account (keys changed): nobody can pay it here
