@@ -4,6 +4,7 @@ import json
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, url_for
 
+from app.assets import asset_url
 from app.auth.request import optional_user, require_user
 from app.extensions import csrf
 from app.media.urls import media_url
@@ -23,6 +24,12 @@ def sticker_preview_url(sticker) -> str:
 @bp.get("/")
 def index():
     return redirect(url_for("store.pack_list"))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """For clients that ask for /favicon.ico without reading the pages' <link rel="icon">."""
+    return redirect(asset_url("img/hexpack.svg"), code=301)
 
 
 @bp.get("/packs")
