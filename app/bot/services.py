@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.bot.outbox import PENDING_FLAG, claim_next, enqueue_message, record_failure, record_sent
-from app.bot.rooms import known_room, replace_room
+from app.bot.rooms import known_room, record_room
 from app.exceptions import BotNotConfigured, BotRefused, BotUnavailable
 from app.extensions import db
 from app.matrix.bot import BotClient
@@ -93,10 +94,14 @@ def direct_room(client: BotClient, matrix_id: str) -> str:
     if known and client.membership(known, matrix_id) in LIVE_MEMBERSHIPS:
         return known
     created = client.create_direct_room(matrix_id)
-    recorded = replace_room(matrix_id, known, created)
-    if recorded != created:  # another worker made one at the same time: use theirs
+    try:
+        with transaction():
+            recorded = record_room(matrix_id, known, created)
+    except IntegrityError:  # another worker recorded a first room at the same time
+        recorded = False
+    if not recorded:  # use theirs
         _leave_quietly(client, created)
-        return recorded
+        return known_room(matrix_id)
     client.mark_direct(matrix_id, created)
     return created
 
