@@ -40,10 +40,12 @@ def _configure_logging(app: Flask) -> None:
 
 def _register_extensions(app: Flask) -> None:
     from app import caching
+    from app.bot import services as bot
     from app.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
     caching.init_app(app)
+    bot.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
