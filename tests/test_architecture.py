@@ -48,9 +48,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (  # highest first
 # TEMPORARY: app/payments is being rewritten on another branch; these files of the old layout
 # are over the size limits. The integrator deletes this set when that work is merged.
 TEMPORARY_SIZE_EXEMPTIONS = {"app/payments/fulfilment.py", "app/payments/gateway.py",
-                             "app/payments/services.py", "app/payments/webhooks.py",
-                             # load_config (45 lines) is being changed on the config branch.
-                             "app/config.py"}
+                             "app/payments/services.py", "app/payments/webhooks.py"}
 
 
 def _modules() -> dict[str, str]:
