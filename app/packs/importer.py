@@ -59,7 +59,7 @@ def _read_specs(source, path: str) -> list[tuple[PackSpec, str]]:
     else:
         raise ImportFailed(
             f"{path}: no {MANIFEST_NAME} (Hexpack pack) or {maunium.INDEX_NAME} "
-            "(maunium/stickerpicker packs folder) found. See README, 'Pack format'."
+            "(maunium/stickerpicker packs folder) found. See docs/PACK_FORMAT.md ('Pack format')."
         )
     for spec, _base in specs:
         refuse_unsafe_text(spec, path)
