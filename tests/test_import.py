@@ -440,6 +440,27 @@ def test_maunium_sticker_with_a_bad_info_size_is_refused(app, tmp_path):
     assert_refused(app, folder, "invalid info.w")
 
 
+@pytest.mark.parametrize("mimetype", ["image/png\u0000", 7, "not a type"])
+def test_maunium_sticker_with_a_bad_info_mimetype_is_refused(app, tmp_path, mimetype):
+    folder = write_maunium_packs(tmp_path / "packs")
+    data = json.loads((folder / "cats.json").read_text())
+    data["stickers"][0]["info"]["mimetype"] = mimetype
+    (folder / "cats.json").write_text(json.dumps(data))
+    assert_refused(app, folder, "invalid info.mimetype")
+
+
+@pytest.mark.parametrize("field, value, reason", [
+    ("title", "Cats\u0000", "'name' contains a control character (U+0000 NUL)"),
+    ("title", "Cats \u202d", "'name' contains a bidirectional control character (U+202D"),
+])
+def test_maunium_names_with_control_or_bidi_characters_are_refused(app, tmp_path, field, value, reason):
+    folder = write_maunium_packs(tmp_path / "packs")
+    data = json.loads((folder / "cats.json").read_text())
+    data[field] = value
+    (folder / "cats.json").write_text(json.dumps(data))
+    assert_refused(app, folder, reason)
+
+
 def test_maunium_pack_with_duplicate_sticker_ids_is_refused(app, tmp_path):
     folder = write_maunium_packs(tmp_path / "packs")
     data = json.loads((folder / "tg-123.json").read_text())
