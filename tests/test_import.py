@@ -279,6 +279,7 @@ def test_a_missing_image_file_is_named(app, tmp_path):
     ({"price": {"amount": 0.5, "currency": "usd"}}, "whole number of minor units"),
     ({"price": {"amount": "50", "currency": "usd"}}, "whole number of minor units"),
     ({"price": {"amount": 50, "currency": "dollars"}}, "ISO code"),
+    ({"price": {"amount": 50, "currency": "usd\n"}}, "ISO code"),
     ({"stickers": [{"file": "0.png"}]}, "needs a 'body'"),
     ({"stickers": [{"body": "x"}]}, "needs a 'file'"),
     ({"stickers": [{"file": "0.png", "body": "a"}, {"file": "0.png", "body": "b"}]}, "same file or id"),
@@ -440,7 +441,7 @@ def test_maunium_sticker_with_a_bad_info_size_is_refused(app, tmp_path):
     assert_refused(app, folder, "invalid info.w")
 
 
-@pytest.mark.parametrize("mimetype", ["image/png\u0000", 7, "not a type"])
+@pytest.mark.parametrize("mimetype", ["image/png\u0000", "image/png\n", 7, "not a type"])
 def test_maunium_sticker_with_a_bad_info_mimetype_is_refused(app, tmp_path, mimetype):
     folder = write_maunium_packs(tmp_path / "packs")
     data = json.loads((folder / "cats.json").read_text())

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from app.exceptions import ImportFailed
 
 MANIFEST_NAME = "pack.json"
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\Z")
 MAX_TAGS_LENGTH = 400  # the stickers.tags column
-CURRENCY_RE = re.compile(r"^[a-z]{3}$")
+CURRENCY_RE = re.compile(r"^[a-z]{3}\Z")
 PACK_KEYS = ("name", "slug", "description", "author", "license", "attribution", "price", "stickers")
 STICKER_KEYS = ("file", "body", "emoji", "tags", "id")
 # Embeddings and overrides (U+202A-U+202E) and isolates (U+2066-U+2069) reorder the text around

@@ -9,8 +9,8 @@ from app.packs.manifest import PackSpec, StickerSpec
 from app.packs.sources import MAX_MANIFEST_BYTES, safe_relative_name
 
 INDEX_NAME = "index.json"
-MIMETYPE_RE = re.compile(r"^[a-z]+/[a-z0-9.+-]{1,100}$")  # stored as is: no control characters
-MXC_RE = re.compile(r"^mxc://[A-Za-z0-9.:\[\]-]+/([A-Za-z0-9_-]+)$")
+MIMETYPE_RE = re.compile(r"^[a-z]+/[a-z0-9.+-]{1,100}\Z")  # stored as is: no control characters
+MXC_RE = re.compile(r"^mxc://[A-Za-z0-9.:\[\]-]+/([A-Za-z0-9_-]+)\Z")
 
 
 def read_packs(source, *, label: str) -> list[tuple[PackSpec, str]]:
