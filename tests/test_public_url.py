@@ -13,7 +13,7 @@ from app.extensions import db
 from app.integrations import terms
 from app.models import TermsAcceptance
 from devtools.net import free_port
-from tests.factories import signed_in_user
+from tests.factories import imported_pack, signed_in_user
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
@@ -82,3 +82,14 @@ def test_a_real_public_url_is_used_whatever_host_is_asked_for(app, client):
     answer = client.get(IM_TERMS, headers={"Host": "evil.example"})
     assert answer.status_code == 200
     assert answer.get_json()["policies"]["terms_of_service"]["en"]["url"].startswith("https://stickers.example.org/terms/")
+
+
+def test_the_store_pages_offer_no_loopback_snippet_to_another_host(client, tmp_path):
+    imported_pack(tmp_path / "blobs", "blobs", count=1)
+    for path in ("/packs", "/packs/blobs"):
+        remote = client.get(path, headers={"Host": "stickers.example.org"})
+        assert remote.status_code == 200  # the store itself still works
+        html = remote.get_data(as_text=True)
+        assert "/api/widgets/stickerpicker" not in html and "PUBLIC_URL" in html
+        local = client.get(path).get_data(as_text=True)
+        assert "http://127.0.0.1/api/widgets/stickerpicker?theme=" in local

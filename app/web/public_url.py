@@ -21,11 +21,19 @@ class PublicUrlMismatch(AppError):
 
 def public_base_url() -> str:
     """PUBLIC_URL without a trailing slash; refuses a loopback one for a request from elsewhere."""
+    public_url = shareable_public_url()
+    if public_url is None:
+        raise PublicUrlMismatch(
+            f"This server's PUBLIC_URL is {current_app.config['PUBLIC_URL']}, which only works on the server "
+            f"itself, but this request came for {request.host}. The operator must set PUBLIC_URL to the "
+            "address users reach this site at (e.g. PUBLIC_URL=https://stickers.example.org) and restart it."
+        )
+    return public_url
+
+
+def shareable_public_url() -> str | None:
+    """PUBLIC_URL without a trailing slash, or None when it is loopback and the request is not."""
     public_url = current_app.config["PUBLIC_URL"].rstrip("/")
     if is_loopback_url(public_url) and not is_loopback_host(urlsplit("//" + request.host).hostname or ""):
-        raise PublicUrlMismatch(
-            f"This server's PUBLIC_URL is {public_url}, which only works on the server itself, but this "
-            f"request came for {request.host}. The operator must set PUBLIC_URL to the address users reach "
-            "this site at (e.g. PUBLIC_URL=https://stickers.example.org) and restart it."
-        )
+        return None
     return public_url
