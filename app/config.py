@@ -1,6 +1,7 @@
 """Configuration: defaults, then instance/config.py, then the environment (heaviest)."""
 import logging
 import os
+from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ ENV_SETTINGS = {
 DEV_SECRET_KEY = "dev-only-secret-key"
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")  # Stripe secret and restricted live keys
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:{port}"  # right for `make run` on this machine only
+LOOPBACK_HOSTS = ("localhost", "::1")  # and 127.0.0.0/8
 
 
 def _parse(kind, raw):
@@ -54,7 +56,7 @@ def _defaults(app) -> dict:
     return dict(
         SECRET_KEY=DEV_SECRET_KEY,
         DATABASE_URL="sqlite:///" + os.path.join(app.instance_path, "hexpack.sqlite3"),
-        PUBLIC_URL=DEFAULT_PUBLIC_URL.format(port=os.environ.get("PORT", "5000")),
+        PUBLIC_URL="",  # required outside local development (_fail_fast)
         MEDIA_BASE_URL="",
         MEDIA_CACHE_DIR=os.path.join(app.instance_path, "media"),
         MATRIX_HOMESERVER_URL="",
@@ -96,10 +98,26 @@ def load_config(app, test_config=None) -> None:
     app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    if not app.config["PUBLIC_URL"] and (app.testing or is_development(app)):
+        app.config["PUBLIC_URL"] = DEFAULT_PUBLIC_URL.format(port=os.environ.get("PORT", "5000"))
     if not app.config["PUBLIC_URL"].startswith("https://"):
         # A plain-http deployment (local run, tests) cannot keep Secure cookies.
         app.config["SESSION_COOKIE_SECURE"] = False
     _fail_fast(app)
+
+
+def is_development(app) -> bool:
+    """A local development run: debug, or HEXPACK_DEV=1 (which `make run` sets on loopback)."""
+    return app.debug or os.environ.get("HEXPACK_DEV") == "1"
+
+
+def is_loopback_url(url: str) -> bool:
+    return is_loopback_host(urlsplit(url).hostname or "")
+
+
+def is_loopback_host(host: str) -> bool:
+    """`host` as urlsplit's hostname gives it (lowercase, no port, no brackets)."""
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
 def _fail_fast(app) -> None:
@@ -113,9 +131,16 @@ def _fail_fast(app) -> None:
     config = app.config
     stripe_key = config["STRIPE_SECRET_KEY"]
     live = stripe_key.startswith(LIVE_KEY_PREFIXES)
-    development = app.debug or os.environ.get("HEXPACK_DEV") == "1"
+    development = is_development(app)
     if config["SECRET_KEY"] == DEV_SECRET_KEY and (live or not development):
         raise RuntimeError(_secret_key_message(live))
+    if not config["PUBLIC_URL"]:
+        raise RuntimeError(
+            "PUBLIC_URL is not set. Set it to the address users reach this site at, e.g. "
+            "PUBLIC_URL=https://stickers.example.org: the sticker picker URL written into users' Matrix "
+            "accounts and the terms links are built from it (for a local development run only, "
+            "HEXPACK_DEV=1 uses http://127.0.0.1:$PORT)."
+        )
     if stripe_key and not config["PUBLIC_URL"].startswith("https://"):
         if live:
             raise RuntimeError(

@@ -90,6 +90,9 @@ class Pack(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Bumped on every change of the pack or its stickers: the picker's cache key.
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # sha256 over the imported manifest and files (app/packs/digest.py): an unchanged re-import
+    # is skipped before any image is decoded.
+    source_digest: Mapped[str | None] = mapped_column(String(64))
     stickers: Mapped[list[Sticker]] = relationship(
         back_populates="pack", order_by="Sticker.position", cascade="all, delete-orphan"
     )

@@ -91,7 +91,7 @@ def build_database(env: dict, folders: list[str]) -> None:
     from app.packs.importer import import_path
 
     app = create_app({"SECRET_KEY": env["SECRET_KEY"], "DATABASE_URL": env["DATABASE_URL"],
-                      "MEDIA_CACHE_DIR": env["MEDIA_CACHE_DIR"]})
+                      "MEDIA_CACHE_DIR": env["MEDIA_CACHE_DIR"], "PUBLIC_URL": env["PUBLIC_URL"]})
     with app.app_context():
         upgrade()
         for folder in folders:
@@ -191,8 +191,10 @@ def main(argv=None) -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     tmp = tempfile.mkdtemp(prefix="hexpack-bench-")
+    port = free_port()
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp}/bench.sqlite3", SECRET_KEY="bench-" + os.urandom(8).hex(),
-               PORT=str(free_port()), MEDIA_CACHE_DIR=os.path.join(tmp, "media"), WEB_CONCURRENCY=str(args.workers))
+               PORT=str(port), MEDIA_CACHE_DIR=os.path.join(tmp, "media"), WEB_CONCURRENCY=str(args.workers),
+               PUBLIC_URL=f"http://127.0.0.1:{port}")
     for name in ("MATRIX_HOMESERVER_URL", "MATRIX_ACCESS_TOKEN", "MEDIA_BASE_URL"):
         env.pop(name, None)
     print(f"Building {PACKS} packs x {STICKERS} stickers in {tmp} ...", flush=True)

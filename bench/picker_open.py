@@ -267,7 +267,8 @@ def main() -> int:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MATRIX_", "STRIPE_", "MEDIA_BASE_URL"))}
     env.update(DATABASE_URL="sqlite:///" + os.path.join(workdir, "bench.sqlite3"), SECRET_KEY="bench-" + os.urandom(8).hex(),
-               PORT=str(port), MEDIA_CACHE_DIR=os.path.join(workdir, "media"), WEB_CONCURRENCY="2")
+               PORT=str(port), MEDIA_CACHE_DIR=os.path.join(workdir, "media"), WEB_CONCURRENCY="2",
+               PUBLIC_URL=f"http://127.0.0.1:{port}")
     server = None
     try:
         print(f"Instance in {workdir}; drawing {args.packs} packs x {args.stickers} stickers ...", flush=True)

@@ -87,10 +87,22 @@ def test_production_refuses_the_default_secret_key(clean_env, tmp_path):
 
 
 def test_production_starts_with_a_secret_key_from_the_environment_or_file(clean_env, tmp_path):
+    clean_env.setenv("PUBLIC_URL", "https://stickers.example.org")
     clean_env.setenv("SECRET_KEY", "a-real-secret")
     load_config(bare_app(tmp_path / "env"))
     clean_env.delenv("SECRET_KEY")
     load_config(bare_app(tmp_path / "file", SECRET_KEY="another-real-secret"))
+
+
+def test_production_refuses_to_start_without_public_url(clean_env, tmp_path):
+    clean_env.setenv("SECRET_KEY", "a-real-secret")
+    with pytest.raises(RuntimeError, match="PUBLIC_URL is not set.*PUBLIC_URL=https://stickers.example.org"):
+        load_config(bare_app(tmp_path / "production"))
+    clean_env.setenv("PORT", "8123")
+    clean_env.setenv("HEXPACK_DEV", "1")
+    app = bare_app(tmp_path / "development")
+    load_config(app)
+    assert app.config["PUBLIC_URL"] == "http://127.0.0.1:8123"
 
 
 def test_every_environment_setting_has_a_default(clean_env, tmp_path):
@@ -121,6 +133,7 @@ def stripe_env(env, key: str, *, dev: bool = False, secret_key: str | None = "a-
 @pytest.mark.parametrize("dev", [False, True])
 def test_a_live_key_refuses_a_non_https_public_url_even_in_development(clean_env, tmp_path, key, dev):
     stripe_env(clean_env, key, dev=dev)
+    clean_env.setenv("PUBLIC_URL", "http://stickers.example.org")
     with pytest.raises(RuntimeError, match="live key but PUBLIC_URL is not an https:// URL.*"
                                            "PUBLIC_URL=https://stickers.example.org"):
         load_config(bare_app(tmp_path / "a"))
@@ -131,6 +144,8 @@ def test_a_live_key_refuses_a_non_https_public_url_even_in_development(clean_env
 @pytest.mark.parametrize("dev", [False, True])
 def test_a_test_key_on_plain_http_starts_with_one_warning(clean_env, tmp_path, caplog, dev):
     stripe_env(clean_env, "sk_test_x", dev=dev)
+    if not dev:  # production needs PUBLIC_URL; development defaults to this one
+        clean_env.setenv("PUBLIC_URL", "http://127.0.0.1:5000")
     with caplog.at_level(logging.WARNING, logger="app.config"):
         app = bare_app(tmp_path / "instance")
         load_config(app)
@@ -175,6 +190,7 @@ def test_hexpack_dev_allows_the_dev_secret_key_with_a_test_key_on_http(clean_env
 @pytest.mark.parametrize("dev", [False, True])
 def test_a_stripe_key_needs_a_webhook_secret_even_in_development(clean_env, tmp_path, dev):
     stripe_env(clean_env, "sk_test_x", dev=dev)
+    clean_env.setenv("PUBLIC_URL", "http://stickers.example.org")
     clean_env.delenv("STRIPE_WEBHOOK_SECRET")
     with pytest.raises(RuntimeError, match="set STRIPE_WEBHOOK_SECRET to its signing secret"):
         load_config(bare_app(tmp_path / "instance"))

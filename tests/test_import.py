@@ -279,6 +279,7 @@ def test_a_missing_image_file_is_named(app, tmp_path):
     ({"price": {"amount": 0.5, "currency": "usd"}}, "whole number of minor units"),
     ({"price": {"amount": "50", "currency": "usd"}}, "whole number of minor units"),
     ({"price": {"amount": 50, "currency": "dollars"}}, "ISO code"),
+    ({"price": {"amount": 50, "currency": "usd\n"}}, "ISO code"),
     ({"stickers": [{"file": "0.png"}]}, "needs a 'body'"),
     ({"stickers": [{"body": "x"}]}, "needs a 'file'"),
     ({"stickers": [{"file": "0.png", "body": "a"}, {"file": "0.png", "body": "b"}]}, "same file or id"),
@@ -438,6 +439,27 @@ def test_maunium_sticker_with_a_bad_info_size_is_refused(app, tmp_path):
     data["stickers"][0]["info"]["w"] = "big"
     (folder / "cats.json").write_text(json.dumps(data))
     assert_refused(app, folder, "invalid info.w")
+
+
+@pytest.mark.parametrize("mimetype", ["image/png\u0000", "image/png\n", 7, "not a type"])
+def test_maunium_sticker_with_a_bad_info_mimetype_is_refused(app, tmp_path, mimetype):
+    folder = write_maunium_packs(tmp_path / "packs")
+    data = json.loads((folder / "cats.json").read_text())
+    data["stickers"][0]["info"]["mimetype"] = mimetype
+    (folder / "cats.json").write_text(json.dumps(data))
+    assert_refused(app, folder, "invalid info.mimetype")
+
+
+@pytest.mark.parametrize("field, value, reason", [
+    ("title", "Cats\u0000", "'name' contains a control character (U+0000 NUL)"),
+    ("title", "Cats \u202d", "'name' contains a bidirectional control character (U+202D"),
+])
+def test_maunium_names_with_control_or_bidi_characters_are_refused(app, tmp_path, field, value, reason):
+    folder = write_maunium_packs(tmp_path / "packs")
+    data = json.loads((folder / "cats.json").read_text())
+    data[field] = value
+    (folder / "cats.json").write_text(json.dumps(data))
+    assert_refused(app, folder, reason)
 
 
 def test_maunium_pack_with_duplicate_sticker_ids_is_refused(app, tmp_path):

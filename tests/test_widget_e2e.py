@@ -210,7 +210,7 @@ def test_unpublished_sticker_is_not_sent_and_the_picker_says_why(browser_page, w
     status = frame.locator("#status")
     status.wait_for(state="visible")
     assert "Unsent wave" in status.inner_text()
-    assert "isn’t published to the homeserver" in status.inner_text()
+    assert "isn’t on the homeserver" in status.inner_text()
     box = status.bounding_box()
     assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 300, box  # on screen
     page.wait_for_timeout(300)

@@ -96,7 +96,7 @@ def test_paid_and_unpublished_packs_are_not_listed(client, packs):
 
 def test_stickers_without_mxc_are_marked_and_published_ones_carry_it(client, packs):
     _, html = page(client)
-    assert all(b["aria-disabled"] == "true" and b["data-mxc"] == "" and "(not published yet)" in b["title"]
+    assert all(b["aria-disabled"] == "true" and b["data-mxc"] == "" and "(not on the homeserver yet)" in b["title"]
                for b in html.all("button", **{"class": "s"}))
 
     blobs = db.session.scalar(select(Pack).where(Pack.slug == "blobs"))
@@ -107,7 +107,7 @@ def test_stickers_without_mxc_are_marked_and_published_ones_carry_it(client, pac
     _, html = page(client)
     first, second = html.all("button", **{"class": "s"})[:2]
     assert first["data-mxc"] == "mxc://hs.example/abc" and "aria-disabled" not in first
-    assert "(not published yet)" not in first["title"]
+    assert "(not on the homeserver yet)" not in first["title"]
     assert second["aria-disabled"] == "true"
 
 
@@ -156,7 +156,7 @@ def test_reimporting_a_changed_pack_changes_the_page(client, runner, packs):
     after = client.get(PICKER, headers={"If-None-Match": before.headers["ETag"]})
 
     assert after.status_code == 200
-    assert 'title="Brand new name (not published yet)"' in after.get_data(as_text=True)
+    assert 'title="Brand new name (not on the homeserver yet)"' in after.get_data(as_text=True)
     assert after.headers["ETag"] != before.headers["ETag"]
 
 

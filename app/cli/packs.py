@@ -1,11 +1,13 @@
-"""flask packs import|publish|list: thin commands over the pack use cases."""
+"""flask packs import|upload (alias publish)|list: thin commands over the pack use cases."""
+import sys
+
 import click
 
 from app.cli.common import exit_with_error
 from app.exceptions import AppError
 
 
-@click.group("packs", help="Import, publish and list sticker packs.")
+@click.group("packs", help="Import sticker packs, upload their stickers to the homeserver, list them.")
 def packs_group():
     pass
 
@@ -13,42 +15,67 @@ def packs_group():
 @packs_group.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 def import_command(paths):
-    """Import packs from folders or .zip files (pack.json), or a maunium packs/ folder."""
+    """Import packs from folders or .zip files (pack.json), or a maunium packs/ folder.
+
+    Each path is imported on its own: a failure is reported and the next path is tried; the
+    command exits 1 at the end if any path failed.
+    """
+    failures = [path for path in paths if not _import_one(path)]
+    if failures:
+        click.echo(f"{len(failures)} of {len(paths)} paths failed, nothing was written for them: "
+                   f"{', '.join(failures)}", err=True)
+        sys.exit(1)
+
+
+def _import_one(path: str) -> bool:
     from app.packs.importer import import_path
 
-    for path in paths:
-        click.echo(f"Importing {path} ...")
-        try:
-            results = import_path(path, progress=lambda message: click.echo(f"  {message}"))
-        except AppError as error:
-            exit_with_error(error)
-        for result in results:
-            state = "created" if result.created else ("updated" if result.changed else "unchanged")
-            click.echo(f"Pack {result.slug}: {state}, {result.stickers} stickers.")
+    click.echo(f"Importing {path} ...")
+    try:
+        results = import_path(path, progress=lambda message: click.echo(f"  {message}"))
+    except AppError as error:
+        click.echo(f"Error: {error.message}", err=True)
+        return False
+    for result in results:
+        state = "created" if result.created else ("updated" if result.changed else "unchanged")
+        click.echo(f"Pack {result.slug}: {state}, {_stickers(result.stickers)}.")
+    return True
 
 
-@packs_group.command("publish")
+def _stickers(count: int) -> str:
+    return f"{count} sticker" if count == 1 else f"{count} stickers"
+
+
+@click.command("upload")
 @click.argument("slug", required=False)
-def publish_command(slug):
-    """Upload stickers to MATRIX_HOMESERVER_URL (once; re-runs skip uploaded ones)."""
+def upload_command(slug):
+    """Upload stickers to MATRIX_HOMESERVER_URL so they can be sent ('publish' is the older name).
+
+    Once per sticker: re-runs skip stickers already on the homeserver."""
     from app.packs.publish import publish_packs
 
     try:
         result = publish_packs(slug=slug, progress=lambda message: click.echo(f"  {message}"))
     except AppError as error:
         exit_with_error(error)
-    click.echo(f"Published: {result.uploaded} uploaded, {result.skipped} already on the homeserver.")
+    click.echo(f"Uploaded to the homeserver: {result.uploaded} uploaded, "
+               f"{result.skipped} already on the homeserver.")
+
+
+# Stickers on the homeserver used to be called "published"; scripts still call it that.
+packs_group.add_command(upload_command, "upload")
+packs_group.add_command(upload_command, "publish")
 
 
 @packs_group.command("list")
 def list_command():
-    """List packs with their sticker counts and publishing state."""
+    """List packs: store status (published/hidden...), price, and stickers on the homeserver."""
     from app.packs.catalogue import pack_overview
     from app.payments.money import format_money
 
     rows = pack_overview()
     if not rows:
         click.echo("No packs yet. Import one with 'flask --app wsgi packs import PATH'.")
-    for slug, name, amount, currency, status, total, published in rows:
+    for slug, name, amount, currency, status, total, uploaded in rows:
         price = "free" if amount == 0 else format_money(amount, currency)
-        click.echo(f"{slug:24} {name[:30]:30} {price:>10} {status:10} {published}/{total} published")
+        click.echo(f"{slug:24} {name[:30]:30} {price:>10} {status:10} {uploaded}/{total} on homeserver")

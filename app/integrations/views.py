@@ -15,6 +15,7 @@ from app.exceptions import InvalidInput
 from app.extensions import limiter
 from app.integrations import services, terms
 from app.web.policy import PAGE, Cors, ErrorFormat, PolicyBlueprint, TrustPolicy
+from app.web.public_url import public_base_url
 
 IM = "/_matrix/integrations/v1"
 LEGACY_API_VERSION = "1.1"  # Element's imApiVersion
@@ -83,7 +84,7 @@ def logout():
 
 @bp.get(IM + "/terms")
 def get_terms():
-    return jsonify(terms.policies_document(current_app.config["PUBLIC_URL"]))
+    return jsonify(terms.policies_document(public_base_url()))
 
 
 @bp.post(IM + "/terms")
@@ -118,6 +119,6 @@ def terms_document(name: str):
         abort(404)
     policy, lang = found
     response = current_app.make_response(render_template(policy.template(lang), policy=policy, lang=lang,
-                                                         public_url=current_app.config["PUBLIC_URL"]))
+                                                         public_url=public_base_url()))
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response

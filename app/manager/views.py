@@ -14,6 +14,7 @@ from app.integrations import terms
 from app.library import services as library
 from app.library.summaries import favourite_json, pack_json
 from app.web.policy import WIDGET_PAGE, PolicyBlueprint
+from app.web.public_url import public_base_url
 
 # Framed by Element; the page holds the user's token, so it is never stored by a cache.
 bp = PolicyBlueprint("manager", __name__, policy=replace(WIDGET_PAGE, cache_control="private, no-store"))
@@ -22,7 +23,7 @@ PICKER_NAME = "Hexpack stickers"
 
 @bp.get("/manager")
 def index():
-    public_url = current_app.config["PUBLIC_URL"].rstrip("/")
+    public_url = public_base_url()
     theme = request.args.get("theme", "")
     context = {"theme": "dark" if "dark" in theme else ("light" if "light" in theme else ""),
                "screen": request.args.get("screen", ""), "integ_id": request.args.get("integ_id", ""),

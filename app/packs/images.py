@@ -1,6 +1,7 @@
 """Image validation and normalisation with Pillow: allowlist, limits, re-encode, thumbnails."""
 from __future__ import annotations
 
+import codecs
 import io
 import warnings
 from dataclasses import dataclass
@@ -50,14 +51,30 @@ def normalise(data: bytes, *, name: str, max_bytes: int, max_pixels: int) -> Nor
                 _check_limits(img, name=name, max_pixels=max_pixels)
                 frames, durations, loop = _load_frames(img, name=name)
                 source_format = img.format
-        except (UnidentifiedImageError, Image.DecompressionBombWarning,
-                Image.DecompressionBombError) as error:
+        except UnidentifiedImageError:  # its message names a BytesIO object, not the file
+            raise ImportFailed(f"{name}: not an accepted image (PNG, WebP, GIF or JPEG): "
+                               f"{describe_content(data)}.") from None
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
             raise ImportFailed(f"{name}: not an accepted image (PNG, WebP, GIF or JPEG): {error}") from None
         except (OSError, SyntaxError, ValueError, EOFError) as error:
             raise ImportFailed(f"{name}: the image is broken or truncated ({error}).") from None
     image = _encode(frames, durations, loop, source_format, MAX_SIDE)
     thumbnail = _encode(frames, durations, loop, "WEBP", THUMB_SIDE, thumbnail=True)
     return NormalisedSticker(image=image, thumbnail=thumbnail)
+
+
+def describe_content(data: bytes) -> str:
+    """What a file that is not an accepted image holds, in words an operator can act on."""
+    if not data:
+        return "the file is empty"
+    head = data[:512]
+    try:  # incremental: a character cut at byte 512 is not an error
+        text = codecs.getincrementaldecoder("utf-8")().decode(head)
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and all(char.isprintable() or char in "\n\r\t" for char in text):
+        return f"the file is text ({text[:24].strip()!r}...), not an image; was it renamed?"
+    return f"its content is in no format Hexpack reads (it starts with {head[:8].hex(' ')})"
 
 
 def _check_limits(img: Image.Image, *, name: str, max_pixels: int) -> None:

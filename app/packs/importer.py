@@ -1,7 +1,8 @@
 """Import packs from a folder, a zip archive, or a maunium/stickerpicker packs/ folder.
 
 Everything is read and normalised first; the database is written in one transaction at the
-end, so a bad file leaves no partial pack behind.
+end, so a bad file leaves no partial pack behind. Names and texts are checked for control and
+bidi characters before anything else.
 """
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from app.extensions import db
 from app.models import Favourite, Pack, Sticker
 from app.packs import maunium
 from app.packs.images import NormalisedSticker, normalise
-from app.packs.manifest import MANIFEST_NAME, PackSpec, StickerSpec, parse_manifest
+from app.packs.digest import source_digest
+from app.packs.manifest import MANIFEST_NAME, PackSpec, StickerSpec, parse_manifest, refuse_unsafe_text
 from app.packs.sources import MAX_MANIFEST_BYTES, open_source
 from app.storage import put_blob
+from app.transactions import transaction
 
 Progress = Callable[[str], None]
 
@@ -32,31 +35,49 @@ class ImportResult:
 
 
 def import_path(path: str, *, progress: Progress = lambda message: None) -> list[ImportResult]:
-    """Import every pack found at `path`; raise ImportFailed and write nothing on bad input."""
+    """Import every pack found at `path`; raise ImportFailed and write nothing on bad input.
+
+    A pack whose manifest and files are byte for byte those of its last import is skipped
+    before any image is decoded (Pack.source_digest).
+    """
     source = open_source(path)
     try:
-        if source.exists(MANIFEST_NAME):
-            spec = parse_manifest(source.read(MANIFEST_NAME, MAX_MANIFEST_BYTES), label=path)
-            prepared = [(spec, _normalise_all(spec, source, progress))]
-        elif source.exists(maunium.INDEX_NAME):
-            prepared = [(spec, _normalise_all(spec, source, progress, base=base))
-                        for spec, base in maunium.read_packs(source, label=path)]
-        else:
-            raise ImportFailed(
-                f"{path}: no {MANIFEST_NAME} (Hexpack pack) or {maunium.INDEX_NAME} "
-                "(maunium/stickerpicker packs folder) found. See README, 'Pack format'."
-            )
+        prepared = [_prepare(spec, source, base, path, progress) for spec, base in _read_specs(source, path)]
     finally:
         if hasattr(source, "close"):
             source.close()
+    with transaction(), db.session.no_autoflush:  # half-built rows must not be flushed by a lookup
+        return [_store(spec, images, digest) if images is not None else _unchanged(spec)
+                for spec, images, digest in prepared]
+
+
+def _read_specs(source, path: str) -> list[tuple[PackSpec, str]]:
+    if source.exists(MANIFEST_NAME):
+        specs = [(parse_manifest(source.read(MANIFEST_NAME, MAX_MANIFEST_BYTES), label=path), "")]
+    elif source.exists(maunium.INDEX_NAME):
+        specs = maunium.read_packs(source, label=path)
+    else:
+        raise ImportFailed(
+            f"{path}: no {MANIFEST_NAME} (Hexpack pack) or {maunium.INDEX_NAME} "
+            "(maunium/stickerpicker packs folder) found. See docs/PACK_FORMAT.md ('Pack format')."
+        )
+    for spec, _base in specs:
+        refuse_unsafe_text(spec, path)
+    return specs
+
+
+def _prepare(spec: PackSpec, source, base: str, path: str, progress: Progress):
+    """(spec, normalised images or None when unchanged, digest)."""
+    limit = current_app.config["MAX_IMAGE_BYTES"]
     try:
-        with db.session.no_autoflush:  # half-built rows must not be flushed by a lookup
-            results = [_store(spec, images) for spec, images in prepared]
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return results
+        digest = source_digest(spec, source, base=base, limit=limit)
+        stored = db.session.scalar(select(Pack.source_digest).where(Pack.slug == spec.slug))
+        if stored == digest:
+            progress(f"[{spec.slug}] unchanged since its last import: skipped")
+            return spec, None, digest
+        return spec, _normalise_all(spec, source, progress, base=base), digest
+    except ImportFailed as error:
+        raise ImportFailed(f"{path}: pack {spec.slug!r}: {error.message}") from None
 
 
 def _normalise_all(spec: PackSpec, source, progress: Progress, base: str = "") -> list[NormalisedSticker]:
@@ -71,7 +92,11 @@ def _normalise_all(spec: PackSpec, source, progress: Progress, base: str = "") -
     return images
 
 
-def _store(spec: PackSpec, images: list[NormalisedSticker]) -> ImportResult:
+def _unchanged(spec: PackSpec) -> ImportResult:
+    return ImportResult(slug=spec.slug, created=False, changed=False, stickers=len(spec.stickers))
+
+
+def _store(spec: PackSpec, images: list[NormalisedSticker], digest: str) -> ImportResult:
     pack = db.session.scalar(select(Pack).where(Pack.slug == spec.slug))
     created = pack is None
     if created:
@@ -100,6 +125,7 @@ def _store(spec: PackSpec, images: list[NormalisedSticker]) -> ImportResult:
         changed = True
     if changed and not created:
         pack.revision += 1
+    pack.source_digest = digest
     db.session.flush()
     return ImportResult(slug=spec.slug, created=created, changed=changed or created, stickers=len(spec.stickers))
 

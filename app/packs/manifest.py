@@ -1,16 +1,24 @@
 """The Hexpack pack manifest (pack.json): parsing and validation into plain data."""
 from __future__ import annotations
 
+import difflib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from app.exceptions import ImportFailed
 
 MANIFEST_NAME = "pack.json"
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\Z")
 MAX_TAGS_LENGTH = 400  # the stickers.tags column
-CURRENCY_RE = re.compile(r"^[a-z]{3}$")
+CURRENCY_RE = re.compile(r"^[a-z]{3}\Z")
+PACK_KEYS = ("name", "slug", "description", "author", "license", "attribution", "price", "stickers")
+STICKER_KEYS = ("file", "body", "emoji", "tags", "id")
+# Embeddings and overrides (U+202A-U+202E) and isolates (U+2066-U+2069) reorder the text around
+# them: a name could show one thing and be another ("Trojan Source").
+BIDI_CONTROLS = frozenset(chr(code) for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+MULTILINE_FIELDS = ("description", "attribution")
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ def parse_manifest(raw: bytes, *, label: str) -> PackSpec:
         raise ImportFailed(f"{label}: {MANIFEST_NAME} is not valid JSON ({error}).") from None
     if not isinstance(data, dict):
         raise ImportFailed(f"{label}: {MANIFEST_NAME} must be a JSON object.")
+    refuse_unknown_keys(data, PACK_KEYS, f"{label}: {MANIFEST_NAME}")
     missing = [key for key in ("name", "slug", "license", "attribution", "stickers") if not data.get(key)]
     if missing:
         raise ImportFailed(f"{label}: {MANIFEST_NAME} is missing required fields: {', '.join(missing)}.")
@@ -101,6 +110,7 @@ def _sticker(item, index: int, label: str) -> StickerSpec:
     where = f"{label}: sticker #{index + 1}"
     if not isinstance(item, dict) or not isinstance(item.get("file"), str) or not item["file"]:
         raise ImportFailed(f"{where} needs a 'file'.")
+    refuse_unknown_keys(item, STICKER_KEYS, f"{where} ({item['file']})")
     body = item.get("body")
     if not isinstance(body, str) or not body.strip():
         raise ImportFailed(f"{where} ({item['file']}) needs a 'body' (its name or description).")
@@ -116,3 +126,34 @@ def _sticker(item, index: int, label: str) -> StickerSpec:
     key = str(item.get("id") or item["file"])
     return StickerSpec(key=key[:120], file=item["file"], body=body.strip()[:200], emoji=emoji[:64],
                        tags=tuple(tags))
+
+
+def refuse_unknown_keys(data: dict, known: tuple[str, ...], where: str) -> None:
+    """A misspelt key ("descripton") would otherwise be dropped without a word."""
+    for key in data:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else f" Known keys: {', '.join(known)}."
+            raise ImportFailed(f"{where}: unknown key {key!r}.{hint}")
+
+
+def refuse_unsafe_text(spec: PackSpec, label: str) -> None:
+    """Control characters (NUL breaks PostgreSQL) and bidi controls in any text of a pack."""
+    for name in ("name", "description", "author", "license", "attribution"):
+        _check_text(getattr(spec, name), f"{label}: pack {spec.slug!r} '{name}'", name in MULTILINE_FIELDS)
+    for index, sticker in enumerate(spec.stickers, start=1):
+        where = f"{label}: pack {spec.slug!r} sticker #{index} ({sticker.file!r})"
+        for name, value in (("file", sticker.file), ("id", sticker.key), ("body", sticker.body),
+                            ("emoji", sticker.emoji), *(("tags", tag) for tag in sticker.tags)):
+            _check_text(value, f"{where} '{name}'", multiline=False)
+
+
+def _check_text(value: str, where: str, multiline: bool) -> None:
+    allowed = "\n\r\t" if multiline else ""
+    for char in value:
+        if char in BIDI_CONTROLS:
+            raise ImportFailed(f"{where} contains a bidirectional control character "
+                               f"(U+{ord(char):04X} {unicodedata.name(char)}), which can disguise text; remove it.")
+        if unicodedata.category(char) == "Cc" and char not in allowed:
+            raise ImportFailed(f"{where} contains a control character (U+{ord(char):04X}"
+                               f"{' NUL' if char == chr(0) else ''}); names and texts may not contain them.")

@@ -9,7 +9,8 @@ from app.packs.manifest import PackSpec, StickerSpec
 from app.packs.sources import MAX_MANIFEST_BYTES, safe_relative_name
 
 INDEX_NAME = "index.json"
-MXC_RE = re.compile(r"^mxc://[A-Za-z0-9.:\[\]-]+/([A-Za-z0-9_-]+)$")
+MIMETYPE_RE = re.compile(r"^[a-z]+/[a-z0-9.+-]{1,100}\Z")  # stored as is: no control characters
+MXC_RE = re.compile(r"^mxc://[A-Za-z0-9.:\[\]-]+/([A-Za-z0-9_-]+)\Z")
 
 
 def read_packs(source, *, label: str) -> list[tuple[PackSpec, str]]:
@@ -51,7 +52,8 @@ def _sticker(item, index: int, where: str) -> StickerSpec:
         value = info.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             raise ImportFailed(f"{where}: sticker #{index + 1} has an invalid info.{key} ({value!r}).")
-    if not isinstance(info.get("mimetype", ""), str):
+    mimetype = info.get("mimetype")
+    if mimetype is not None and not (isinstance(mimetype, str) and MIMETYPE_RE.match(mimetype)):
         raise ImportFailed(f"{where}: sticker #{index + 1} has an invalid info.mimetype.")
     emoji = ""
     telegram = item.get("net.maunium.telegram.sticker")

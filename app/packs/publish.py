@@ -30,7 +30,7 @@ def publish_packs(*, slug: str | None = None, client: MediaClient | None = None,
     homeserver = current_app.config["MATRIX_HOMESERVER_URL"].rstrip("/")
     token = current_app.config["MATRIX_ACCESS_TOKEN"]
     if not homeserver or not token:
-        raise InvalidInput("Set MATRIX_HOMESERVER_URL and MATRIX_ACCESS_TOKEN to publish stickers.")
+        raise InvalidInput("Set MATRIX_HOMESERVER_URL and MATRIX_ACCESS_TOKEN to upload stickers to the homeserver.")
     client = client or MediaClient(homeserver, token)
     client.whoami()  # fail early, with a clear message, on a wrong token or a dead server
     packs = _packs(slug)

@@ -6,6 +6,7 @@ import posixpath
 import zipfile
 
 from app.exceptions import ImportFailed
+from app.packs.images import describe_content
 
 MAX_MEMBERS = 2000
 MAX_MANIFEST_BYTES = 1024 * 1024
@@ -107,4 +108,8 @@ def open_source(path: str):
         return ZipSource(path)
     if not os.path.exists(path):
         raise ImportFailed(f"{path}: no such file or folder.")
+    if path.lower().endswith(".zip"):
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+        raise ImportFailed(f"{path}: named .zip but it is not a zip archive: {describe_content(head)}.")
     raise ImportFailed(f"{path}: expected a folder or a .zip archive.")

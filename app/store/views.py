@@ -2,7 +2,7 @@
 and adding a pack to the picker (widget token)."""
 import json
 
-from flask import current_app, g, jsonify, redirect, render_template, url_for
+from flask import g, jsonify, redirect, render_template, url_for
 
 from app.assets import asset_url
 from app.auth.request import optional_user, require_user
@@ -12,6 +12,7 @@ from app.payments.money import minor_unit_digits
 from app.payments.services import payments_enabled
 from app.store.services import catalogue, store_pack, store_packs
 from app.web.policy import PAGE, TOKEN_API, PolicyBlueprint
+from app.web.public_url import shareable_public_url
 
 bp = PolicyBlueprint("store", __name__, policy=PAGE)
 api = PolicyBlueprint("store_api", __name__, policy=TOKEN_API)
@@ -83,9 +84,13 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _picker_snippet() -> str:
-    """The m.widgets account data that adds this server's picker, for people adding it by hand."""
-    url = current_app.config["PUBLIC_URL"].rstrip("/") + "/api/widgets/stickerpicker"
+def _picker_snippet() -> str | None:
+    """The m.widgets account data that adds this server's picker, for people adding it by hand;
+    None while PUBLIC_URL is a loopback address that this visitor could not reach."""
+    public_url = shareable_public_url()
+    if public_url is None:
+        return None
+    url = public_url + "/api/widgets/stickerpicker"
     widget = {"type": "m.stickerpicker", "url": url + "?theme=$org.matrix.msc2873.client_theme",
               "name": "Hexpack stickers", "creatorUserId": "@you:example.org", "data": {},
               "id": "hexpack-stickerpicker"}

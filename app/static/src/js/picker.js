@@ -99,7 +99,7 @@
     const body = button.querySelector("img").alt;
     const mxc = button.dataset.mxc;
     if (!mxc) {
-      say("Can’t send “" + body + "” yet: it isn’t published to the homeserver.");
+      say("Can’t send “" + body + "” yet: it isn’t on the homeserver (the operator uploads it there).");
       return;
     }
     const data = { name: body, description: body, content: stickerContent(button, body, mxc) };
