@@ -3,8 +3,7 @@ import time
 
 import click
 
-from app.cli.common import exit_with_error
-from app.exceptions import AppError
+from app.cli.common import exiting_on_app_error
 
 
 @click.group("bot", help="The Hexpack bot: deliver and inspect its outbox of direct messages.")
@@ -21,10 +20,8 @@ def deliver_command(limit, ignore_backoff, interval):
     from app.bot.services import deliver_due
 
     while True:
-        try:
+        with exiting_on_app_error():
             report = deliver_due(limit=limit, ignore_backoff=ignore_backoff)
-        except AppError as error:
-            exit_with_error(error)
         click.echo(f"Sent {report.sent}, retrying later {report.retrying}, refused {report.failed}.")
         if not interval:
             return
@@ -54,8 +51,6 @@ def send_command(matrix_id, text):
 
     from app.bot.services import queue_notice
 
-    try:
+    with exiting_on_app_error():
         message = queue_notice(matrix_id, text, escape(text))
-    except AppError as error:
-        exit_with_error(error)
     click.echo(f"Queued message #{message.id} to {matrix_id}.")

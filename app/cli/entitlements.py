@@ -1,8 +1,7 @@
 """flask entitlements grant|revoke|list: thin commands over the ownership use cases."""
 import click
 
-from app.cli.common import exit_with_error
-from app.exceptions import AppError
+from app.cli.common import exiting_on_app_error
 
 
 @click.group("entitlements", help="Grant, revoke and list who owns which pack.")
@@ -17,10 +16,8 @@ def grant_command(matrix_id, slug):
     """Give MATRIX_ID the pack SLUG (source 'grant'); restores a revoked one."""
     from app.packs.ownership import grant_pack
 
-    try:
+    with exiting_on_app_error():
         entitlement, changed = grant_pack(matrix_id=matrix_id, slug=slug)
-    except AppError as error:
-        exit_with_error(error)
     if changed:
         click.echo(f"Granted {slug} to {matrix_id}.")
     else:
@@ -34,10 +31,8 @@ def revoke_command(matrix_id, slug):
     """Take the pack SLUG away from MATRIX_ID, whatever the source (reason 'admin')."""
     from app.packs.ownership import revoke_pack
 
-    try:
+    with exiting_on_app_error():
         revoked = revoke_pack(matrix_id=matrix_id, slug=slug)
-    except AppError as error:
-        exit_with_error(error)
     if revoked:
         click.echo(f"Revoked {slug} from {matrix_id}.")
     else:

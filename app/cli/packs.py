@@ -3,7 +3,7 @@ import sys
 
 import click
 
-from app.cli.common import exit_with_error
+from app.cli.common import exiting_on_app_error
 from app.exceptions import AppError
 
 
@@ -54,10 +54,8 @@ def upload_command(slug):
     Once per sticker: re-runs skip stickers already on the homeserver."""
     from app.packs.publish import publish_packs
 
-    try:
+    with exiting_on_app_error():
         result = publish_packs(slug=slug, progress=lambda message: click.echo(f"  {message}"))
-    except AppError as error:
-        exit_with_error(error)
     click.echo(f"Uploaded to the homeserver: {result.uploaded} uploaded, "
                f"{result.skipped} already on the homeserver.")
 
