@@ -37,7 +37,8 @@ MAX_MODULE_LINES = 300
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (  # highest first
     ("entry", ("app", "app.cli", "app.cli.*", "app.*.views", "app.*.*_views", "app.errors", "app.security")),
-    ("presentation", ("app.auth.request", "app.widget", "app.widget.*", "app.library.summaries")),
+    ("presentation", ("app.auth.request", "app.widget", "app.widget.*", "app.library.summaries",
+                      "app.web.json_input", "app.web.bodies", "app.web.converters")),
     ("use cases", ("app.*.services", "app.packs.importer", "app.packs.publish", "app.packs.ownership",
                    "app.payments.webhooks")),
     ("domain", ("app.*", "app.*.*")),  # the default for a feature's plain modules
