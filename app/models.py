@@ -160,11 +160,12 @@ class Order(db.Model):
     pack_id: Mapped[int] = mapped_column(ForeignKey("packs.id"))
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
-    # pending -> processing -> paid | failed | expired; paid -> refunded | disputed; disputed -> paid (won)
+    # An app.payments.states.OrderStatus value ("pending" is OrderStatus.PENDING); the allowed moves
+    # are the table there. Plain strings here so that the models import nothing above them.
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    # Why we refund this order ourselves: "duplicate" (the user already had the pack when it was paid),
-    # written before Stripe is asked, so a refund that failed halfway is finished by a later call;
-    # "duplicate_failed" when Stripe refused it for good (an operator must look).
+    # Why we refund this order ourselves (app.payments.states.RefundReason): "duplicate" (the user
+    # already had the pack when it was paid), written before Stripe is asked, so a refund that failed
+    # halfway is finished by a later call; "duplicate_failed" when Stripe refused it for good.
     refund_reason: Mapped[str | None] = mapped_column(String(32), index=True)
     checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     checkout_url: Mapped[str | None] = mapped_column(Text)

@@ -6,10 +6,7 @@ from flask import current_app, g, jsonify, render_template, request, url_for
 from app.auth.request import require_user
 from app.exceptions import InvalidInput, NotFound
 from app.extensions import csrf, limiter
-from app.payments.fulfilment import fulfill_checkout
-from app.payments.money import format_money
-from app.payments.services import list_orders, start_checkout
-from app.payments.webhooks import handle_webhook
+from app.payments.services import fulfill_checkout, format_money, handle_webhook, list_orders, start_checkout
 from app.web.policy import ErrorFormat, PolicyBlueprint, TrustPolicy
 
 # Mixed (JSON API, webhook, pages) until split by policy: errors by path, no cookie-authenticated route.
