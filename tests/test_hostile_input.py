@@ -28,6 +28,7 @@ JSON_ENDPOINTS = [
     ("POST", "/api/register?v=1.1", False),
     ("POST", "/_matrix/integrations/v1/terms", True),
     ("PUT", "/api/v1/me/picker", True),
+    ("POST", "/api/v1/checkout", True),
 ]
 BAD_BODIES = {
     "depth bomb": b"[" * 100000,
