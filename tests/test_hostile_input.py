@@ -173,3 +173,14 @@ def test_the_id_regex_matches_exactly_one_to_the_limit(limit):
     for number in numbers:
         assert bool(pattern.fullmatch(str(number))) == (1 <= number <= limit), number
     assert not pattern.fullmatch("0" + str(limit)) and not pattern.fullmatch("-1")
+
+
+@pytest.mark.parametrize("path, limit", [("/api/v1/session", 1024 * 1024), ("/stripe/webhook", 256 * 1024)])
+def test_a_chunked_body_is_413_when_it_reaches_the_limit(client, path, limit):
+    """No Content-Length (chunked, as gunicorn passes it on): read up to the limit, then 413."""
+    def post(size: int):
+        return client.post(path, input_stream=io.BytesIO(b" " * size), headers={"Stripe-Signature": "t=1,v1=0"},
+                           environ_overrides={"wsgi.input_terminated": True})
+
+    assert post(limit + 1).status_code == 413
+    assert post(limit - 1).status_code == 400  # read whole: not JSON, or no payments configured

@@ -7,7 +7,7 @@ from app.auth.request import require_user
 from app.exceptions import InvalidInput, NotFound
 from app.extensions import csrf, limiter
 from app.payments.services import fulfill_checkout, format_money, handle_webhook, list_orders, start_checkout
-from app.web.bodies import body_limit
+from app.web.bodies import body_limit, read_body
 from app.web.json_input import json_object
 from app.web.policy import ErrorFormat, PolicyBlueprint, TrustPolicy
 
@@ -44,7 +44,7 @@ def create_checkout():
 @csrf.exempt  # authenticated by Stripe-Signature over the raw body
 @body_limit(WEBHOOK_MAX_BYTES)  # refused unread, before the signature is checked
 def stripe_webhook():
-    outcome = handle_webhook(payload=request.get_data(), signature=request.headers.get("Stripe-Signature"))
+    outcome = handle_webhook(payload=read_body(), signature=request.headers.get("Stripe-Signature"))
     return jsonify(received=True, outcome=outcome)
 
 

@@ -3,8 +3,9 @@
 MAX_BODY_BYTES (default 1 MiB) is Flask's MAX_CONTENT_LENGTH: every route's ceiling unless it
 declares its own with @body_limit(n), smaller (the Stripe webhook) or larger (a future upload).
 The limit is applied by the app's first before_request hook, before CSRF protection or a view
-reads a byte: a Content-Length over it is answered 413 unread; a chunked body is cut off with 413
-as soon as reading it passes the limit (werkzeug's LimitedStream), so no worker holds more.
+reads a byte: a Content-Length over it is answered 413 unread; a chunked body is read at most up
+to the limit (werkzeug's LimitedStream) and answered 413 by read_body() when it reaches it, so no
+worker holds more. (werkzeug alone would hand the view the first `limit` bytes without a word.)
 
 A route whose declared limit is above the default (an upload) gets only the default until its
 view has authenticated the caller and calls accept_upload(): anonymous clients can never make a
@@ -40,6 +41,15 @@ def apply_body_limit() -> None:
     if request.content_length is not None and request.content_length > declared:
         raise RequestEntityTooLarge(f"The request body is larger than this endpoint accepts ({declared} bytes).")
     request.max_content_length = min(declared, current_app.config["MAX_BODY_BYTES"])
+
+
+def read_body() -> bytes:
+    """The whole request body, within the limit: 413 when a body without Content-Length reaches it."""
+    data = request.get_data(cache=True)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(data) >= limit:
+        raise RequestEntityTooLarge(f"The request body is larger than this endpoint accepts ({limit} bytes).")
+    return data
 
 
 def accept_upload() -> None:

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import math
 
-from flask import request
-
 from app.exceptions import InvalidInput
+from app.web.bodies import read_body
 
 NOT_AN_OBJECT = "The request body must be a JSON object."
 
@@ -40,4 +39,4 @@ def parse_json_object(raw: bytes) -> dict:
 
 def json_object() -> dict:
     """The request body as a JSON object, whatever its Content-Type (clients vary)."""
-    return parse_json_object(request.get_data(cache=True))
+    return parse_json_object(read_body())
