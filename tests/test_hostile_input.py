@@ -14,7 +14,7 @@ import re
 import pytest
 from flask import request
 
-from app.extensions import csrf
+from app.extensions import csrf, db
 from app.web.bodies import accept_upload, body_limit
 from app.web.converters import MAX_ID
 from tests.factories import signed_in_user
@@ -162,6 +162,8 @@ def test_hsts_on_every_answer_of_an_https_deployment_only(app_config, public_url
         assert answer.headers.get("Strict-Transport-Security") == expected
     if expected:
         assert int(re.search(r"max-age=(\d+)", expected).group(1)) >= 365 * 24 * 3600
+    with app.app_context():
+        db.engine.dispose()  # this second app's pool (/healthz asked the database)
 
 
 @pytest.mark.parametrize("limit", [1, 9, 10, 305, 1000, MAX_ID])
