@@ -15,6 +15,11 @@ def create_app(test_config=None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _configure_logging(app)
     _register_extensions(app)
+    from app.web.bodies import register_body_limits
+    from app.web.converters import register_converters
+
+    register_body_limits(app)
+    register_converters(app)  # before the blueprints: their rules use the converters
     _register_blueprints(app)
     from app.errors import register_error_handlers
     from app.security import register_security_headers
@@ -87,3 +92,6 @@ def _wrap_middleware(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_port=hops)
     app.wsgi_app = WhiteNoise(app.wsgi_app, root=DIST_DIR, prefix="static/",
                               immutable_file_test=is_immutable_asset)
+    from app.security import strict_transport
+
+    app.wsgi_app = strict_transport(app.wsgi_app, app.config["PUBLIC_URL"])

@@ -28,6 +28,7 @@ ENV_SETTINGS = {
     "PROXY_FIX_HOPS": int,  # number of trusted proxies in front of the app (Heroku: 1)
     "MAX_IMAGE_BYTES": int,  # largest sticker file accepted on import
     "MAX_IMAGE_PIXELS": int,  # largest width*height per frame accepted on import
+    "MAX_BODY_BYTES": int,  # largest request body a route accepts unless it declares its own (413)
 }
 
 DEV_SECRET_KEY = "dev-only-secret-key"
@@ -77,7 +78,7 @@ def _defaults(app) -> dict:
         PROXY_FIX_HOPS=0,
         MAX_IMAGE_BYTES=5 * 1024 * 1024,
         MAX_IMAGE_PIXELS=2048 * 2048,
-        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        MAX_BODY_BYTES=1024 * 1024,  # app/web/bodies.py makes it MAX_CONTENT_LENGTH
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=True,

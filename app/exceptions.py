@@ -67,6 +67,14 @@ class InvalidSignature(AppError):
     errcode = "M_FORBIDDEN"
 
 
+class MalformedEvent(AppError):
+    """A webhook that Stripe signed but that is not an event we can process: refused (400) and logged
+    rather than failing with a 500 that Stripe would retry for days."""
+
+    status = 400
+    errcode = "M_BAD_JSON"
+
+
 class NotForSale(AppError):
     """A paid pack while payments are not configured (no STRIPE_SECRET_KEY)."""
 

@@ -1,4 +1,5 @@
-"""Response headers from the blueprint's trust policy: framing, CORS, caching, and the usual hardening."""
+"""Response headers from the blueprint's trust policy: framing, CORS, caching, and the usual hardening;
+HSTS on every response of an https deployment."""
 from flask import current_app
 
 from app.web.policy import Cors, current_policy, policy_blueprints
@@ -43,3 +44,25 @@ def _cors(headers, cors: Cors) -> None:
         headers["Access-Control-Allow-Headers"] = cors.allow_headers
     if cors.max_age is not None:
         headers["Access-Control-Max-Age"] = str(cors.max_age)
+
+
+# One year, the minimum for browsers' preload lists. No includeSubDomains: PUBLIC_URL may be the
+# operator's apex domain, whose other hosts we cannot vouch for; a proxy in front may add it.
+HSTS = "max-age=31536000"
+
+
+def strict_transport(wsgi_app, public_url: str):
+    """WSGI middleware adding Strict-Transport-Security to every answer (static files and errors
+    included) when PUBLIC_URL is https; an http deployment (local run) must never send it."""
+    if not public_url.startswith("https://"):
+        return wsgi_app
+
+    def with_hsts(environ, start_response):
+        def start(status, headers, exc_info=None):
+            if not any(name.lower() == "strict-transport-security" for name, _value in headers):
+                headers = [*headers, ("Strict-Transport-Security", HSTS)]
+            return start_response(status, headers, exc_info)
+
+        return wsgi_app(environ, start)
+
+    return with_hsts

@@ -14,6 +14,7 @@ from app.auth.tokens import revoke_token
 from app.exceptions import InvalidInput
 from app.extensions import limiter
 from app.integrations import services, terms
+from app.web.json_input import json_object
 from app.web.policy import PAGE, Cors, ErrorFormat, PolicyBlueprint, TrustPolicy
 from app.web.public_url import public_base_url
 
@@ -42,17 +43,10 @@ def terms_signed(view):
     return wrapper
 
 
-def json_body() -> dict:
-    body = request.get_json(force=True, silent=True)
-    if not isinstance(body, dict):
-        raise InvalidInput("The request body must be a JSON object.", errcode="M_NOT_JSON")
-    return body
-
-
 @bp.post(IM + "/account/register")
 @openid_limit
 def register():
-    _user, token = services.sign_in(openid_token=json_body(), kind="im")
+    _user, token = services.sign_in(openid_token=json_object(), kind="im")
     return jsonify(token=token)
 
 
@@ -63,7 +57,7 @@ def legacy_register():
     if version != LEGACY_API_VERSION:
         raise InvalidInput(f"Unsupported API version {version!r}; use v={LEGACY_API_VERSION}.",
                            errcode="M_UNRECOGNIZED")
-    _user, token = services.sign_in(openid_token=json_body(), kind="im")
+    _user, token = services.sign_in(openid_token=json_object(), kind="im")
     return jsonify(scalar_token=token)
 
 
@@ -90,7 +84,7 @@ def get_terms():
 @bp.post(IM + "/terms")
 @require_user
 def accept_terms():
-    services.accept_terms(user=g.user, urls=json_body().get("user_accepts"))
+    services.accept_terms(user=g.user, urls=json_object().get("user_accepts"))
     return jsonify({})
 
 

@@ -7,9 +7,10 @@ from flask import g, jsonify, request
 
 from app.auth.request import require_user
 from app.integrations import services as integrations
-from app.integrations.views import json_body, openid_limit
+from app.integrations.views import openid_limit
 from app.library import services
 from app.library.summaries import favourite_json, pack_json
+from app.web.json_input import json_object
 from app.web.policy import TOKEN_API, PolicyBlueprint
 
 bp = PolicyBlueprint("library", __name__, url_prefix="/api/v1", policy=TOKEN_API)
@@ -19,7 +20,7 @@ bp = PolicyBlueprint("library", __name__, url_prefix="/api/v1", policy=TOKEN_API
 @openid_limit
 def create_session():
     """Exchange a Matrix OpenID token (from the widget API's get_openid) for our bearer token."""
-    user, token = integrations.sign_in(openid_token=json_body(), kind="widget")
+    user, token = integrations.sign_in(openid_token=json_object(), kind="widget")
     return jsonify(token=token, user_id=user.matrix_id,
                    expires_in=int(integrations.WIDGET_SESSION_TTL.total_seconds()))
 
@@ -43,7 +44,7 @@ def my_packs():
 @require_user
 def set_picker():
     """Body: {"order": [slugs], "hidden": [slugs], "picker_hidden": bool}, every field optional."""
-    body = json_body()
+    body = json_object()
     services.set_picker(user=g.user, order=body.get("order"), hidden=body.get("hidden"),
                         picker_hidden=body.get("picker_hidden"))
     return jsonify(packs=pack_json(services.library(user=g.user)), picker_hidden=g.user.picker_hidden)
@@ -55,14 +56,14 @@ def favourites():
     return jsonify(favourites=favourite_json(services.favourite_stickers(user=g.user)))
 
 
-@bp.put("/me/favourites/<int:sticker_id>")
+@bp.put("/me/favourites/<id:sticker_id>")
 @require_user
 def add_favourite(sticker_id: int):
     services.add_favourite(user=g.user, sticker_id=sticker_id)
     return jsonify({})
 
 
-@bp.delete("/me/favourites/<int:sticker_id>")
+@bp.delete("/me/favourites/<id:sticker_id>")
 @require_user
 def remove_favourite(sticker_id: int):
     services.remove_favourite(user=g.user, sticker_id=sticker_id)

@@ -2,10 +2,11 @@
 
 Rules:
 - granting (a purchase, a free add, an operator grant) inserts the row, or restores a revoked one;
-  an active row is left alone, so nothing is ever doubled;
-- a refund or dispute releases only the entitlement that its own order granted, never one that
-  came from another order, a grant or a free add; if the user has another paid order for the pack,
-  the entitlement moves to that order instead of being revoked (see release);
+  an active row is left alone, so nothing is ever doubled, except that an operator grant turns an
+  active row of another source into a grant (its order_id stays, as history);
+- a refund or dispute releases only a purchase that its own order granted, never one that came
+  from another order, a grant (even of a pack the user had bought) or a free add; if the user has
+  another paid order for the pack, the entitlement moves to that order instead (see release);
 - what a won dispute restores is decided in app/payments/orders.py.
 None of these commit: the calling use case owns the transaction.
 """
@@ -44,8 +45,15 @@ def grant(*, user_id: int, pack_id: int, source: str, order_id: int | None = Non
         Entitlement, {"user_id": user_id, "pack_id": pack_id, "source": source, "order_id": order_id,
                       "granted_at": utcnow()}, ["user_id", "pack_id"])
     entitlement = find_entitlement(user_id=user_id, pack_id=pack_id)
-    if inserted or entitlement.revoked_at is None:
-        return entitlement, inserted
+    if inserted:
+        return entitlement, True
+    if entitlement.revoked_at is None:
+        if source == "grant" and entitlement.source != "grant":
+            # The operator's word stands on its own: a later refund or dispute of the purchase
+            # no longer takes the pack away (release touches purchases only).
+            entitlement.source = "grant"
+            return entitlement, True
+        return entitlement, False
     entitlement.revoked_at = None
     entitlement.revoke_reason = None
     entitlement.source = source
@@ -81,7 +89,8 @@ def release(*, user_id: int, pack_id: int, order_id: int, reason: str) -> str:
                                Order.id != order_id)
         .order_by(Order.refund_reason.is_not(None), Order.id).limit(1))
     held = update(Entitlement).where(Entitlement.user_id == user_id, Entitlement.pack_id == pack_id,
-                                     Entitlement.revoked_at.is_(None), Entitlement.order_id == order_id)
+                                     Entitlement.revoked_at.is_(None), Entitlement.order_id == order_id,
+                                     Entitlement.source == "purchase")
     if successor is not None:
         if db.session.execute(held.values(order_id=successor, source="purchase")).rowcount == 1:
             log.info("Entitlement of user %s to pack %s moved from order %s (%s) to paid order %s",

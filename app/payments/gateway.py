@@ -10,7 +10,7 @@ from flask import current_app
 
 from app.exceptions import InvalidSignature, NotFound, PaymentError, PaymentTimeout, UpstreamError
 from app.payments.stripe_data import (ChargeInfo, CheckoutRequest, CreatedSession, DisputeInfo, RefundInfo,
-                                      SessionInfo, WebhookEvent)
+                                      SessionInfo, WebhookEvent, webhook_event)
 
 log = logging.getLogger(__name__)
 
@@ -163,26 +163,27 @@ class StripeGateway:
 
     # --- Webhooks ---
     def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
-        """Verify Stripe-Signature with each configured secret (rolling) and parse the event."""
+        """Verify Stripe-Signature with each configured secret (rolling), then read the event.
+
+        InvalidSignature when no secret verifies it; MalformedEvent when it verifies but is not an
+        event we can process (Stripe signed it, so retrying it would not help).
+        """
         if not self.webhook_secrets:
             raise InvalidSignature("Webhook signing secret is not configured (STRIPE_WEBHOOK_SECRET).")
-        event = None
-        for secret in self.webhook_secrets:
-            try:
-                event = self.client.construct_event(payload, signature, secret, WEBHOOK_TOLERANCE)
-                break
-            except stripe.SignatureVerificationError:
-                continue
-            except ValueError:  # not UTF-8, not JSON, or a v2 thin event
-                raise InvalidSignature("The body is not a Stripe event.") from None
-        if event is None:
-            raise InvalidSignature("Invalid Stripe-Signature (wrong secret, tampered body or stale timestamp).")
-        data = event.to_dict()
         try:
-            return WebhookEvent(id=data["id"], type=data["type"], created=int(data.get("created") or 0),
-                                livemode=bool(data.get("livemode")), object=data["data"]["object"])
-        except (KeyError, TypeError):
+            text = payload.decode("utf-8")  # Stripe signs UTF-8 text; its verifier would raise
+        except UnicodeDecodeError:
             raise InvalidSignature("The body is not a Stripe event.") from None
+        if not any(self._signed_with(text, signature, secret) for secret in self.webhook_secrets):
+            raise InvalidSignature("Invalid Stripe-Signature (wrong secret, tampered body or stale timestamp).")
+        return webhook_event(text)
+
+    @staticmethod
+    def _signed_with(payload: str, signature: str | None, secret: str) -> bool:
+        try:
+            return stripe.WebhookSignature.verify_header(payload, signature, secret, WEBHOOK_TOLERANCE)
+        except stripe.SignatureVerificationError:
+            return False
 
     def _call(self, what: str, method, *args, **kwargs):
         """Call Stripe; translate its errors into domain errors whose messages are safe to show."""

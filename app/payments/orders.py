@@ -104,7 +104,7 @@ def _entitle(order: Order) -> FulfilmentOutcome:
         return FulfilmentOutcome.GRANTED
     holder = db.session.get(Order, entitlement.order_id, populate_existing=True) if entitlement.order_id else None
     if refund_due(holder):
-        entitlement.order_id, entitlement.source = order.id, "purchase"
+        entitlement.order_id = order.id  # its source stays: a purchase, or an operator's grant
         return FulfilmentOutcome.GRANTED
     update_if(order, (OrderStatus.PAID,), refund_reason=RefundReason.DUPLICATE.value)
     log.warning("Order %s paid for pack %s that user %s already had (order %s, source %s): refunding it",

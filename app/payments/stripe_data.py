@@ -4,7 +4,10 @@ The domain (orders.py) and the use cases read these; only gateway.py makes them 
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+
+from app.exceptions import MalformedEvent
 
 
 @dataclass(frozen=True)
@@ -80,3 +83,26 @@ class WebhookEvent:
     created: int
     livemode: bool
     object: dict
+
+
+def webhook_event(payload: str) -> WebhookEvent:
+    """A verified webhook body as a WebhookEvent; MalformedEvent for anything we could not process.
+
+    A snapshot event is a JSON object with string `id` and `type` and an object `data.object` that
+    has an `id`; a v2 "thin" event (object "v2.core.event") is not one.
+    """
+    try:
+        data = json.loads(payload)
+    except (ValueError, RecursionError):  # not JSON, or nested too deep
+        raise MalformedEvent("The body is not JSON.") from None
+    if not isinstance(data, dict) or data.get("object") not in (None, "event"):
+        raise MalformedEvent("The body is not a Stripe snapshot event (a JSON object).")
+    body = data.get("data")
+    obj = body.get("object") if isinstance(body, dict) else None
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or not obj["id"]:
+        raise MalformedEvent("The event has no data.object.id.")
+    if not all(isinstance(data.get(key), str) and data[key] for key in ("id", "type")):
+        raise MalformedEvent("The event has no id or type.")
+    created = data.get("created")
+    return WebhookEvent(id=data["id"], type=data["type"], object=obj, livemode=bool(data.get("livemode")),
+                        created=created if isinstance(created, int) and not isinstance(created, bool) else 0)

@@ -7,6 +7,8 @@ from app.auth.request import require_user
 from app.exceptions import InvalidInput, NotFound
 from app.extensions import limiter
 from app.payments.services import fulfill_checkout, format_money, handle_webhook, list_orders, start_checkout
+from app.web.bodies import body_limit, read_body
+from app.web.json_input import json_object
 from app.web.policy import PAGE, TOKEN_API, ErrorFormat, PolicyBlueprint, TrustPolicy
 
 bp = PolicyBlueprint("payments", __name__, policy=PAGE)  # the success and cancel pages
@@ -17,6 +19,8 @@ webhook = PolicyBlueprint("stripe", __name__, policy=TrustPolicy(errors=ErrorFor
 bp.add_app_template_filter(lambda amount, currency: format_money(amount, currency), "money")
 # Stripe's Checkout Session ids: cs_test_… / cs_live_… and letters and digits (about 66 characters).
 SESSION_ID_RE = re.compile(r"^cs_[A-Za-z0-9_]{1,200}$")
+# Stripe's events are a few KiB; anything near this is not one of theirs.
+WEBHOOK_MAX_BYTES = 256 * 1024
 # Anyone may open the success page; each hit may cost a call to Stripe. Per client address.
 success_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_CHECKOUT_SUCCESS"],
                                      scope="checkout_success")
@@ -25,7 +29,7 @@ success_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_CHECK
 @api.post("/api/v1/checkout")
 @require_user
 def create_checkout():
-    slug = (request.get_json(silent=True) or {}).get("pack")
+    slug = json_object().get("pack")
     if not isinstance(slug, str) or not slug:
         raise InvalidInput('Send JSON {"pack": "<slug>"}.')
     base = current_app.config["PUBLIC_URL"].rstrip("/")
@@ -39,8 +43,9 @@ def create_checkout():
 
 
 @webhook.post("/stripe/webhook")
+@body_limit(WEBHOOK_MAX_BYTES)  # refused unread, before the signature is checked
 def stripe_webhook():
-    outcome = handle_webhook(payload=request.get_data(), signature=request.headers.get("Stripe-Signature"))
+    outcome = handle_webhook(payload=read_body(), signature=request.headers.get("Stripe-Signature"))
     return jsonify(received=True, outcome=outcome)
 
 

@@ -5,6 +5,8 @@ event's effects: a failure rolls both back and answers 5xx so Stripe retries; a 
 delivery finds the row (or loses the insert race) and answers 200 without doing anything.
 Event types we do not handle are answered 200 and not recorded: there is nothing to de-duplicate.
 Events whose livemode differs from the API key's mode are answered 200, logged and ignored.
+A signed body that is not an event we can process (an array, no data.object.id) is answered 400
+and logged at ERROR: a 5xx would have Stripe retry it for days.
 
 A dispute is read from Stripe a second time once its order row is locked: deliveries about one
 dispute then apply in turn, each with Stripe's state at that moment, so a late `created` cannot
@@ -17,6 +19,7 @@ again. A repeated delivery finishes its order's refund, and any others still due
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -24,7 +27,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.exceptions import InvalidSignature
+from app.exceptions import InvalidSignature, MalformedEvent
 from app.extensions import db
 from app.models import Order, StripeEvent
 from app.payments import orders
@@ -134,7 +137,7 @@ def handle_webhook(*, payload: bytes, signature: str | None) -> FulfilmentOutcom
     if gateway is None:
         log.error("Stripe webhook received but STRIPE_SECRET_KEY is not set")
         raise InvalidSignature("This server does not take payments.")
-    event = gateway.parse_webhook(payload, signature)
+    event = _parse(gateway, payload, signature)
     handler = _handler(gateway, event)
     if handler is None:
         return FulfilmentOutcome.IGNORED
@@ -150,6 +153,16 @@ def handle_webhook(*, payload: bytes, signature: str | None) -> FulfilmentOutcom
     if applied.refund_due:
         return settle_refund(applied.order_id).outcome  # UpstreamError: 5xx, Stripe delivers again
     return applied.outcome
+
+
+def _parse(gateway: StripeGateway, payload: bytes, signature: str | None) -> WebhookEvent:
+    try:
+        return gateway.parse_webhook(payload, signature)
+    except MalformedEvent as error:
+        # Signed by Stripe, so a 5xx would only make it retry for days: refuse it and leave a trace.
+        log.error("Refused a signed Stripe webhook we cannot process: %s (%d bytes, sha256 %s)", error.message,
+                  len(payload), hashlib.sha256(payload).hexdigest())
+        raise
 
 
 def _handler(gateway: StripeGateway, event: WebhookEvent) -> Handler | None:

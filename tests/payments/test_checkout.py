@@ -135,7 +135,10 @@ def test_checkout_needs_a_token_and_a_body(client, alice, paid_pack):
     assert client.post("/api/v1/checkout", json={"pack": "hexes"}).status_code == 401
     bad = client.post("/api/v1/checkout", data="x", headers=alice.headers)
     assert bad.status_code == 400
-    assert bad.get_json()["errcode"] == "M_INVALID_PARAM"
+    assert bad.get_json()["errcode"] == "M_NOT_JSON"  # not a JSON object (tests/test_hostile_input.py)
+    no_pack = client.post("/api/v1/checkout", json={"pack": 1}, headers=alice.headers)
+    assert no_pack.status_code == 400
+    assert no_pack.get_json()["errcode"] == "M_INVALID_PARAM"
 
 
 def test_stripe_down_is_a_safe_502_and_a_retry_reuses_the_order(client, fake_stripe, alice, paid_pack):

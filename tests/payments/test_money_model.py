@@ -204,11 +204,7 @@ def money_machine(client, runner, fake):
         # --- admin ---
         @rule(user=st.sampled_from(USERS))
         def grant(self, user):
-            # Granting a pack the user holds by purchase records nothing, so a later refund or
-            # dispute takes it away: test_a_grant_to_a_buyer_survives_a_dispute (xfail) shows it.
-            # Here the admin grants only what the user does not hold.
-            if self.holds(user):
-                return
+            # To any user, buyers included: the grant then outlives a refund or dispute of the purchase.
             result = runner.invoke(args=["entitlements", "grant", user, SLUG])
             assert result.exit_code == 0, result.output
             self.granted.add(user)
@@ -232,11 +228,6 @@ def test_a_user_holds_a_pack_iff_paid_unrefunded_undisputed_or_granted(app, clie
     run_state_machine_as_test(money_machine(client, runner, fake_stripe), settings=MODEL_SETTINGS)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Found by the model: `flask entitlements grant` to a user who holds the pack by purchase changes "
-    "nothing (\"already has ... (source: purchase)\"), so a later dispute (or full refund) of that purchase "
-    "revokes the pack although the admin granted it. Integrator: record the grant (e.g. source 'grant', "
-    "or a grant flag kept through revocation) so that only an ungranted purchase is revoked."))
 def test_a_grant_to_a_buyer_survives_a_dispute(client, runner, fake_stripe, alice, paid_pack):
     started = client.post("/api/v1/checkout", json={"pack": SLUG}, headers=alice.headers).get_json()
     [session] = [s for s in fake_stripe.sessions() if s["client_reference_id"] == started["order_id"]]
