@@ -251,7 +251,7 @@ def test_without_identity_the_store_shows_but_buying_asks_for_it(browser_page, w
     frame = open_picker(page, widget_host, shop, openid="blocked")
     open_store(frame)
     note = frame.locator("#store .store-note")
-    assert "Buying packs needs your Matrix identity" in note.inner_text()
+    assert "Buying needs your Matrix identity." in note.inner_text()
     entry(frame, "gold-hex").locator("button.act").click()
     frame.locator("#status", has_text="needs your Matrix identity: choose “Verify identity” above").wait_for()
     assert len(page.context.pages) == 1 and orders() == []
