@@ -173,27 +173,31 @@
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ pack: pack.slug }),
     })
       .then(answer)
-      .then((data) => {
-        watch(pack);
-        if (tab && !tab.closed) {
-          tab.location.href = data.checkout_url;
-          say("Pay in the new tab: " + pack.name + " appears here as soon as the payment is through.");
-        } else {
-          payLinks.set(pack.slug, data.checkout_url); // a link is a fresh click, which browsers allow
-          say((tab ? "The new tab was closed" : "Your browser blocked the new tab") +
-              ": choose “Pay” to open Stripe Checkout.");
-        }
-      })
-      .catch((error) => {
-        if (tab) tab.close();
-        checkoutTabs.delete(pack.slug);
-        if (error.errcode === "ORG.HEXPACK.ALREADY_OWNED") {
-          pack.owned = true;
-          identity.refresh().catch(() => {}).then(render);
-        }
-        say(error.status === 409 ? error.message : "Could not start the payment: " + error.message);
-      })
+      .then((data) => checkoutReady(pack, tab, data.checkout_url))
+      .catch((error) => checkoutFailed(pack, tab, error))
       .finally(() => { busy.delete(pack.slug); render(); });
+  }
+
+  function checkoutReady(pack, tab, url) {
+    watch(pack);
+    if (tab && !tab.closed) {
+      tab.location.href = url;
+      say("Pay in the new tab: " + pack.name + " appears here as soon as the payment is through.");
+    } else {
+      payLinks.set(pack.slug, url); // a link is a fresh click, which browsers allow
+      say((tab ? "The new tab was closed" : "Your browser blocked the new tab") +
+          ": choose “Pay” to open Stripe Checkout.");
+    }
+  }
+
+  function checkoutFailed(pack, tab, error) {
+    if (tab) tab.close();
+    checkoutTabs.delete(pack.slug);
+    if (error.errcode === "ORG.HEXPACK.ALREADY_OWNED") {
+      pack.owned = true;
+      identity.refresh().catch(() => {}).then(render);
+    }
+    say(error.status === 409 ? error.message : "Could not start the payment: " + error.message);
   }
 
   function openBlankTab() {
