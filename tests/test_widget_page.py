@@ -83,8 +83,7 @@ def test_the_store_tab_is_a_button_whose_script_loads_only_when_wanted(client, p
     assert "hidden" in store
     # The sticker grid's first paint waits for no store code.
     assert [script["src"] for script in html.all("script")] == [
-        asset_url("js/widget-api.js"), asset_url("js/grid-keys.js"), asset_url("js/picker.js"),
-        asset_url("js/identity.js")]
+        asset_url("js/widget-api.js"), asset_url("js/picker.js"), asset_url("js/identity.js")]
 
 
 def test_paid_and_unpublished_packs_are_not_listed(client, packs):
