@@ -56,11 +56,13 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (health_bp, media_bp, widget_bp):
         app.register_blueprint(blueprint)
+    from app.payments.views import api as payments_api_bp
     from app.payments.views import bp as payments_bp
+    from app.payments.views import webhook as stripe_webhook_bp
     from app.store.views import api as store_api_bp
     from app.store.views import bp as store_bp
 
-    for blueprint in (payments_bp, store_bp, store_api_bp):
+    for blueprint in (payments_bp, payments_api_bp, stripe_webhook_bp, store_bp, store_api_bp):
         app.register_blueprint(blueprint)
     from app.integrations.views import bp as integrations_bp
     from app.integrations.views import terms_bp
