@@ -104,6 +104,8 @@ def test_buy_in_the_store_tab_and_the_open_picker_gets_the_pack(browser_page, wi
     assert entry(frame, "gold-hex").locator(".item-icon").evaluate("img => img.complete && img.naturalWidth > 0")
     buy = entry(frame, "gold-hex").locator("button.act")
     assert buy.inner_text() == "Buy $0.50"
+    # Its accessible name starts with what it shows, so "click Buy $0.50" works by voice.
+    assert buy.get_attribute("aria-label") == "Buy $0.50: Gold Hex (opens Stripe Checkout in a new tab)"
     assert frame.locator("#packs").is_hidden() and store.locator(".store-note").is_hidden()
 
     # Buy opens Stripe Checkout in a new tab, from the click (the sandbox has no top navigation).
@@ -251,7 +253,7 @@ def test_without_identity_the_store_shows_but_buying_asks_for_it(browser_page, w
     frame = open_picker(page, widget_host, shop, openid="blocked")
     open_store(frame)
     note = frame.locator("#store .store-note")
-    assert "Buying packs needs your Matrix identity" in note.inner_text()
+    assert "Buying needs your Matrix identity." in note.inner_text()
     entry(frame, "gold-hex").locator("button.act").click()
     frame.locator("#status", has_text="needs your Matrix identity: choose “Verify identity” above").wait_for()
     assert len(page.context.pages) == 1 and orders() == []
@@ -311,3 +313,30 @@ def test_the_store_fits_the_popover_and_works_from_the_keyboard(browser_page, wi
     assert frame.locator("#store").is_hidden() and frame.locator("#packs").is_visible()
     assert frame.evaluate("document.activeElement.id") == "store-button"
     assert frame.locator("#search").input_value() == ""
+
+
+def test_a_store_that_could_not_load_offers_a_retry(browser_page, live_server, runner, tmp_path):
+    imported_pack(tmp_path / "blobs", "blobs", name="Blobs", runner=runner, bodies=["Blob"], size=(160, 160))
+    page = browser_page
+    calls = []
+
+    def first_call_fails(route):  # the connection drops once, as on a flaky network
+        calls.append(route.request.url)
+        if len(calls) == 1:
+            route.abort("connectionrefused")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/store", first_call_fails)
+    page.goto(live_server.url + "/api/widgets/stickerpicker?theme=light")
+    page.locator("#store-button").click()
+    status = page.locator("#store p.empty[role=status]")
+    status.get_by_role("button", name="Retry").wait_for()
+    assert status.inner_text().startswith("Could not load the store (the server did not answer).")
+    assert page.locator("#store li.item").count() == 0
+    page.keyboard.press("Tab")  # from the store's heading, where opening put the focus
+    assert page.evaluate("document.activeElement.textContent") == "Retry"
+    page.keyboard.press("Enter")
+    page.locator('#store li[data-pack="blobs"]').wait_for()
+    assert len(calls) == 2 and status.is_hidden()
+    assert page.evaluate("document.activeElement.textContent") == "Store"  # not lost with the button

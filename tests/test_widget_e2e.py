@@ -408,3 +408,101 @@ def test_element_android_webview_bridge_gets_the_sticker(browser_page, live_serv
     wait_for_js(page, "document.querySelectorAll('#recent button.s').length === 1")
     page.wait_for_timeout(200)
     assert page.locator("#status").inner_text() == ""
+
+
+FOCUSED = """() => { const b = document.activeElement, r = b.getBoundingClientRect();
+  return {title: b.title || b.id, pack: b.closest('section') ? b.closest('section').id : null, x: r.x, y: r.y}; }"""
+TAB_STOPS = "[...document.querySelectorAll('button.s')].filter(b => b.tabIndex === 0 && !b.closest('[hidden]'))" \
+            ".map(b => b.closest('section').id + ': ' + b.title)"
+
+
+@pytest.mark.browser
+@pytest.mark.synapse
+def test_arrow_keys_move_through_the_grids_and_each_grid_is_one_tab_stop(browser_page, widget_host, live_server,
+                                                                        matrix, big_pack):
+    page = browser_page
+    start_host(page, widget_host, live_server, matrix)
+    wait_until_ready(page)
+    frame = widget_frame(page)
+    locate = page.frame_locator("#widget-frame")
+    locate.locator("#search:focus").wait_for()
+    keys = page.keyboard
+
+    def focused():
+        return frame.evaluate(FOCUSED)
+
+    sections = frame.evaluate("[...document.querySelectorAll('.pack:not([hidden])')].map(s => s.id)")
+    assert sections == ["pack-blobs", "pack-later", "pack-big"]
+    assert frame.evaluate(TAB_STOPS) == ["pack-blobs: Happy blob", "pack-later: Unsent wave (not published yet)",
+                                         "pack-big: Big 0 (not published yet)"]
+    # The Big pack's columns, as laid out: the stickers on its first row.
+    columns = frame.evaluate("(() => { const b = [...document.querySelectorAll('#pack-big button.s')];"
+                             " return b.filter(x => x.getBoundingClientRect().y === b[0].getBoundingClientRect().y)"
+                             ".length; })()")
+    assert columns >= 3
+
+    keys.press("ArrowDown")  # from the search box into the first grid
+    assert focused()["title"] == "Happy blob"
+    keys.press("ArrowRight")
+    keys.press("ArrowDown")  # Blobs has one row: on to Later's, its column clamped to Later's one sticker
+    assert focused()["title"].startswith("Unsent wave")
+    keys.press("ArrowDown")
+    keys.press("ArrowRight")
+    here = focused()
+    assert here["title"].startswith("Big 1 ")
+    keys.press("ArrowDown")  # straight down one row
+    below = focused()
+    assert below["title"].startswith(f"Big {1 + columns} ")
+    assert abs(below["x"] - here["x"]) < 1 and below["y"] > here["y"]
+    keys.press("ArrowUp")
+    keys.press("ArrowUp")  # from Big's first row up into Later
+    assert focused()["title"].startswith("Unsent wave")
+    keys.press("ArrowLeft")  # past the start of Later: the last sticker of Blobs
+    assert focused()["title"] == "Party blob"
+    keys.press("ArrowRight")
+    keys.press("ArrowRight")
+    assert focused()["title"].startswith("Big 0 ")
+    for _ in range(columns):
+        keys.press("ArrowRight")  # the last one goes past the row's end, to the next row's start
+    assert focused()["title"].startswith(f"Big {columns} ")
+    keys.press("End")
+    assert focused()["title"].startswith("Big 39 ")
+    keys.press("ArrowDown")  # the picker's end: nowhere to go
+    assert focused()["title"].startswith("Big 39 ")
+    keys.press("ArrowUp")
+    assert focused()["title"].startswith(f"Big {39 - columns} ")
+    keys.press("Home")
+    assert focused()["title"].startswith("Big 0 ")
+    keys.press("ArrowRight")
+
+    # Shift+Tab leaves the grid for the one before, Tab comes back to the same sticker.
+    keys.press("Shift+Tab")
+    assert focused()["pack"] == "pack-later"
+    keys.press("Shift+Tab")
+    assert focused()["title"] == "Party blob"  # the one last focused in Blobs
+    keys.press("Tab")
+    keys.press("Tab")
+    assert focused()["title"].startswith("Big 1 ")
+
+    # Filtered: only the matches count, in their own rows.
+    locate.locator("#search").fill("big 1")
+    assert frame.evaluate(TAB_STOPS) == ["pack-big: Big 1 (not published yet)"]
+    locate.locator("#search").press("ArrowDown")
+    assert focused()["title"].startswith("Big 1 ")
+    keys.press("ArrowDown")
+    shown = frame.evaluate("[...document.querySelectorAll('#pack-big button.s:not([hidden])')].map(b => b.title)")
+    assert shown[0].startswith("Big 1 ") and len(shown) > columns  # Big 1, Big 10 ... Big 19, Big 21 ...
+    assert focused()["title"] == shown[columns]
+    locate.locator("#search").fill("")
+
+    # Space sends like Enter; the sticker is then first in "Recently used", which arrows reach too.
+    locate.locator("#pack-blobs button.s").nth(1).focus()
+    keys.press("Space")
+    page.wait_for_function("hexpackHost.state.stickers.length === 1 && hexpackHost.state.stickers[0].done")
+    assert host_state(page)["stickers"][0]["data"]["name"] == "Sad blob"
+    locate.locator("#recent button.s").wait_for()
+    locate.locator("#search").press("ArrowDown")
+    assert focused() | {"x": 0, "y": 0} == {"title": "Sad blob", "pack": "recent", "x": 0, "y": 0}
+    keys.press("ArrowDown")
+    assert focused()["title"] == "Happy blob"
+    assert frame.evaluate(TAB_STOPS)[:2] == ["recent: Sad blob", "pack-blobs: Happy blob"]

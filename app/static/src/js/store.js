@@ -1,10 +1,13 @@
 // Hexpack store tab: every published pack, with Add (free packs) and Buy (Stripe Checkout in a new
 // tab, since Checkout cannot be framed and the picker's sandbox forbids top navigation). Loaded on
-// demand by picker.js; uses window.hexpackWidget (say, on, searchTerms), its identity (identity.js:
-// token, authorised fetch, refresh of the user's picker) and window.hexpackTransport.jsonAnswer.
+// demand by picker.js after store-render.js (window.hexpackStoreView: the rows and the note); uses
+// window.hexpackWidget (say, on, searchTerms), its identity (identity.js: token, authorised fetch,
+// refresh of the user's picker) and window.hexpackTransport.jsonAnswer.
 // After Buy it refreshes the picker every few seconds while it is visible, until the pack shows up.
 "use strict";
 (() => {
+  const storeView = window.hexpackStoreView;
+  const el = storeView.el;
   const widget = window.hexpackWidget;
   const identity = widget.identity;
   const say = widget.say;
@@ -20,6 +23,7 @@
   const note = el("p", { className: "store-note", hidden: true });
   const list = el("ul", { className: "store-list" });
   const empty = el("p", { className: "empty" }, "Loading the store…");
+  empty.setAttribute("role", "status"); // loading, failed, nothing found: said as it changes
   view.append(heading, note, list, empty);
 
   let catalogue = null; // the last answer of GET /api/v1/store
@@ -32,12 +36,8 @@
   let pollTimer = null;
   let pollUntil = 0;
   let widgetVisible = true;
-
-  function el(tag, props, text) {
-    const node = Object.assign(document.createElement(tag), props || {});
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
+  // What store-render.js draws each row from.
+  const shop = { inPicker, pending, busy, payLinks, add: addPack, buy };
 
   function isOpen() {
     return !view.hidden;
@@ -50,26 +50,25 @@
 
   function open() {
     scrollBefore = window.scrollY;
-    resetSearch("Search the store");
-    view.hidden = false;
-    main.hidden = true;
-    tabs.hidden = true;
-    button.setAttribute("aria-expanded", "true");
-    button.textContent = "Stickers";
-    window.scrollTo(0, 0);
+    show(true);
     heading.focus({ preventScroll: true });
     if (!catalogue || loadedFor !== token()) load();
     else render();
   }
 
   function close() {
-    resetSearch("Search stickers");
-    view.hidden = true;
-    main.hidden = false;
-    tabs.hidden = false;
-    button.setAttribute("aria-expanded", "false");
-    button.textContent = "Store";
-    window.scrollTo(0, scrollBefore);
+    show(false);
+  }
+
+  // The store in place of the stickers (storeShown) or back; each keeps its own scroll position.
+  function show(storeShown) {
+    resetSearch(storeShown ? "Search the store" : "Search stickers");
+    view.hidden = !storeShown;
+    main.hidden = storeShown;
+    tabs.hidden = storeShown;
+    button.setAttribute("aria-expanded", String(storeShown));
+    button.textContent = storeShown ? "Stickers" : "Store";
+    window.scrollTo(0, storeShown ? 0 : scrollBefore);
   }
 
   // The search box filters the store while it is open, the stickers otherwise.
@@ -93,8 +92,19 @@
       loadedFor = token();
       render();
     } catch (error) {
-      if (!catalogue) empty.textContent = "Could not load the store (" + error.message + ").";
+      if (!catalogue) showLoadFailure(error);
     }
+  }
+
+  function showLoadFailure(error) {
+    const reason = error.status ? error.message : "the server did not answer";
+    const retry = el("button", { type: "button", className: "link" }, "Retry");
+    retry.addEventListener("click", () => {
+      heading.focus({ preventScroll: true }); // where opening the store puts it, as this button goes
+      empty.textContent = "Loading the store…";
+      load();
+    });
+    empty.replaceChildren("Could not load the store (" + reason + "). ", retry);
   }
 
   function render() {
@@ -104,7 +114,7 @@
     const focused = document.activeElement;
     const row = focused && list.contains(focused) ? focused.closest("li.item") : null;
     const part = focused && focused.classList.contains("item-link") ? ".item-link" : ".act";
-    list.replaceChildren(...catalogue.packs.map(item));
+    list.replaceChildren(...catalogue.packs.map((pack) => storeView.row(pack, shop)));
     empty.textContent = catalogue.packs.length ? "" : "No packs in the store yet.";
     empty.hidden = catalogue.packs.length > 0;
     filter();
@@ -115,100 +125,16 @@
   }
 
   function renderNote() {
-    const state = identity ? identity.state : "no-client";
-    const selling = !catalogue || catalogue.payments;
-    const texts = [];
-    let retry = "";
-    if (!selling && catalogue.packs.some((pack) => !pack.free)) {
-      texts.push("Paid packs are not for sale on this server at the moment.");
-    }
-    const needs = (selling ? "Buying" : "Adding") + " packs needs your Matrix identity";
-    if (state === "signing-in") {
-      texts.push("Checking your Matrix identity…");
-    } else if (state === "declined") {
-      texts.push(needs + ": allow Hexpack to verify it.");
-      retry = "Verify identity";
-    } else if (state === "failed") {
-      texts.push(needs + ", which could not be verified.");
-      retry = "Try again";
-    } else if (state === "no-client") {
-      texts.push(needs + ", which this client does not share with the picker.");
-    }
-    note.replaceChildren(texts.join(" "));
-    note.hidden = texts.length === 0;
-    if (retry) {
-      const again = el("button", { type: "button", className: "link" }, retry);
-      again.addEventListener("click", () => identity.signIn());
-      note.append(" ", again);
-    }
+    storeView.fillNote(note, {
+      state: identity ? identity.state : "no-client",
+      selling: !catalogue || catalogue.payments,
+      anyPaid: !!catalogue && catalogue.packs.some((pack) => !pack.free),
+      signIn: () => identity.signIn(),
+    });
   }
 
   function inPicker(slug) {
     return !!document.getElementById("pack-" + slug);
-  }
-
-  function price(pack) {
-    const { amount, currency, decimals } = pack.price;
-    const value = amount / Math.pow(10, decimals);
-    try {
-      return new Intl.NumberFormat(document.documentElement.lang || undefined, {
-        style: "currency", currency: currency.toUpperCase(), minimumFractionDigits: decimals,
-        maximumFractionDigits: decimals,
-      }).format(value);
-    } catch (e) {
-      return value.toFixed(decimals) + " " + currency.toUpperCase();
-    }
-  }
-
-  function item(pack) {
-    const row = el("li", { className: "item" });
-    row.dataset.pack = pack.slug;
-    const link = el("a", { className: "item-link", href: pack.url, target: "_blank", rel: "noopener",
-                           title: "All stickers, license and attribution (opens a new tab)" });
-    const text = el("span", { className: "item-text" });
-    const meta = [pack.stickers + (pack.stickers === 1 ? " sticker" : " stickers"),
-                  pack.free ? "Free" : price(pack)];
-    if (pending.has(pack.slug)) meta.push("awaiting payment");
-    else if (pack.owned && !pack.free && !inPicker(pack.slug)) meta.push("yours, hidden");
-    const previews = el("span", { className: "item-previews" });
-    pack.previews.slice(1).forEach((url) => previews.append(image(url, 22)));
-    text.append(el("span", { className: "item-name" }, pack.name),
-                el("span", { className: "item-meta" }, meta.join(" · ")), previews);
-    link.append(image(pack.icon_url, 40, "item-icon"), text);
-    row.append(link, action(pack));
-    return row;
-  }
-
-  function image(url, size, className) {
-    const img = el("img", { src: url, alt: "", width: size, height: size, loading: "lazy", decoding: "async" });
-    if (className) img.className = className;
-    return img;
-  }
-
-  function action(pack) {
-    const slug = pack.slug;
-    if (inPicker(slug)) return el("span", { className: "badge owned" }, "✓ In your picker");
-    if (busy.has(slug)) {
-      const working = el("button", { type: "button", className: "act" }, busy.get(slug));
-      working.setAttribute("aria-disabled", "true"); // still focusable; a second click does nothing
-      return working;
-    }
-    if (payLinks.has(slug)) {
-      return el("a", { className: "act", href: payLinks.get(slug), target: "_blank", rel: "noopener" }, "Pay");
-    }
-    if (pack.free || pack.owned) {
-      return actionButton("Add", "Add " + pack.name + " to your picker", () => addPack(pack));
-    }
-    if (!pack.for_sale) return el("span", { className: "badge" }, "Not for sale");
-    return actionButton("Buy " + price(pack), "Buy " + pack.name + " for " + price(pack) +
-                        " (opens Stripe Checkout in a new tab)", () => buy(pack));
-  }
-
-  function actionButton(text, label, onClick) {
-    const control = el("button", { type: "button", className: "act" }, text);
-    control.setAttribute("aria-label", label);
-    control.addEventListener("click", onClick);
-    return control;
   }
 
   function needIdentity() {
@@ -247,27 +173,31 @@
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ pack: pack.slug }),
     })
       .then(answer)
-      .then((data) => {
-        watch(pack);
-        if (tab && !tab.closed) {
-          tab.location.href = data.checkout_url;
-          say("Pay in the new tab: " + pack.name + " appears here as soon as the payment is through.");
-        } else {
-          payLinks.set(pack.slug, data.checkout_url); // a link is a fresh click, which browsers allow
-          say((tab ? "The new tab was closed" : "Your browser blocked the new tab") +
-              ": choose “Pay” to open Stripe Checkout.");
-        }
-      })
-      .catch((error) => {
-        if (tab) tab.close();
-        checkoutTabs.delete(pack.slug);
-        if (error.errcode === "ORG.HEXPACK.ALREADY_OWNED") {
-          pack.owned = true;
-          identity.refresh().catch(() => {}).then(render);
-        }
-        say(error.status === 409 ? error.message : "Could not start the payment: " + error.message);
-      })
+      .then((data) => checkoutReady(pack, tab, data.checkout_url))
+      .catch((error) => checkoutFailed(pack, tab, error))
       .finally(() => { busy.delete(pack.slug); render(); });
+  }
+
+  function checkoutReady(pack, tab, url) {
+    watch(pack);
+    if (tab && !tab.closed) {
+      tab.location.href = url;
+      say("Pay in the new tab: " + pack.name + " appears here as soon as the payment is through.");
+    } else {
+      payLinks.set(pack.slug, url); // a link is a fresh click, which browsers allow
+      say((tab ? "The new tab was closed" : "Your browser blocked the new tab") +
+          ": choose “Pay” to open Stripe Checkout.");
+    }
+  }
+
+  function checkoutFailed(pack, tab, error) {
+    if (tab) tab.close();
+    checkoutTabs.delete(pack.slug);
+    if (error.errcode === "ORG.HEXPACK.ALREADY_OWNED") {
+      pack.owned = true;
+      identity.refresh().catch(() => {}).then(render);
+    }
+    say(error.status === 409 ? error.message : "Could not start the payment: " + error.message);
   }
 
   function openBlankTab() {

@@ -54,6 +54,10 @@
       if (button) sendSticker(button);
     });
     dom.main.addEventListener("keydown", onGridKey);
+    // A sticker focused any other way (a click, Tab, a script) becomes its grid's tab stop.
+    dom.main.addEventListener("focusin", (event) => {
+      if (event.target.matches("button.s")) setTabStop(event.target.closest(".grid"), event.target);
+    });
   }
 
   function bindSearch() {
@@ -124,7 +128,10 @@
     try {
       localStorage.setItem(RECENT_KEY, JSON.stringify(recent.slice(0, RECENT_MAX)));
     } catch (e) { /* storage may be blocked in a third-party iframe: recents are optional */ }
+    const fromRecent = button.closest("#recent") && document.activeElement === button;
     renderRecent();
+    // The recent row is rebuilt with this sticker first: keep the keyboard on it.
+    if (fromRecent) moveTo(document.querySelector("#recent button.s"));
   }
 
   function loadRecent() {
@@ -151,6 +158,7 @@
     // While a search is active the recent row stays hidden (its stickers show in their packs).
     section.hidden = buttons.length === 0 || dom.search.value.trim() !== "";
     document.getElementById("recent-tab").hidden = buttons.length === 0;
+    resetTabStops();
   }
 
   // Lower-cased words of a search box (the sticker search here, the pack search in store.js).
@@ -174,19 +182,16 @@
     });
     document.getElementById("no-results").hidden = shown > 0;
     if (terms.length === 0) renderRecent();
+    else resetTabStops();
     markActiveTab();
-  }
-
-  function visibleButtons() {
-    return [...document.querySelectorAll("button.s")].filter((b) => b.offsetParent);
   }
 
   function onSearchKey(event) {
     const search = dom.search;
     if (event.key === "ArrowDown" || (event.key === "Enter" && search.value.trim())) {
       // Enter or Down moves into the results; Enter on a sticker then sends it.
-      const first = visibleButtons()[0];
-      if (first) { first.focus(); event.preventDefault(); }
+      const first = firstSticker();
+      if (first) { moveTo(first); event.preventDefault(); }
     } else if (event.key === "Escape" && search.value) {
       search.value = "";
       filter("");
@@ -194,55 +199,95 @@
     }
   }
 
-  function onGridKey(event) {
-    const keys = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 1, ArrowUp: -1, Home: 0, End: 0 };
-    if (!(event.key in keys) || !event.target.matches("button.s")) return;
-    const buttons = visibleButtons();
-    const index = buttons.indexOf(event.target);
-    let next;
-    if (event.key === "Home") next = buttons[0];
-    else if (event.key === "End") next = buttons[buttons.length - 1];
-    else if (event.key === "ArrowLeft" || event.key === "ArrowRight") next = buttons[index + keys[event.key]];
-    else next = rowNeighbour(buttons, event.target, keys[event.key]);
-    if (!next && event.key === "ArrowUp") next = dom.search;  // from the top row back to the search box
-    if (!next) return;
-    next.focus();
-    if (next !== dom.search) next.scrollIntoView({ block: "nearest" });
-    event.preventDefault();
+  // --- Keyboard in the sticker grids (a roving tabindex): each grid is one Tab stop, its sticker
+  // last focused while shown, else its first. Arrow keys move by the grid's actual column count and
+  // go on into the next or previous grid, Home/End go to a grid's ends; Enter and Space send.
+  function shownStickers(grid) {
+    return [...grid.querySelectorAll("button.s")].filter((button) => !button.hidden);
   }
 
-  // The sticker in the next row up or down (packs may end in a short row) nearest in x.
-  function rowNeighbour(buttons, from, direction) {
-    const here = from.getBoundingClientRect();
-    const x = here.left + here.width / 2;
-    let best = null, bestRow = null, bestDx = Infinity;
-    buttons.forEach((b) => {
-      const r = b.getBoundingClientRect();
-      const dy = (r.top - here.top) * direction;
-      if (dy < 1) return;
-      if (bestRow === null || dy < bestRow - 1) { bestRow = dy; best = null; bestDx = Infinity; }
-      if (Math.abs(dy - bestRow) < 1) {
-        const dx = Math.abs(r.left + r.width / 2 - x);
-        if (dx < bestDx) { best = b; bestDx = dx; }
-      }
+  function shownGrids() {
+    return [...dom.main.querySelectorAll(".grid")]
+      .filter((grid) => grid.offsetParent && shownStickers(grid).length);
+  }
+
+  function setTabStop(grid, stop) {
+    grid.querySelectorAll("button.s").forEach((button) => {
+      const index = button === stop ? 0 : -1;
+      if (button.tabIndex !== index || !button.hasAttribute("tabindex")) button.tabIndex = index;
     });
-    return best;
   }
 
-  // The store tab's script loads on the first sign of interest in it (pointer, focus, click),
-  // so it costs the sticker grid's first paint nothing.
+  function resetTabStops() {
+    dom.main.querySelectorAll(".grid").forEach((grid) =>
+      setTabStop(grid, grid.querySelector('button.s[tabindex="0"]:not([hidden])') || shownStickers(grid)[0]));
+  }
+
+  function columnsOf(grid) {
+    return getComputedStyle(grid).gridTemplateColumns.split(" ").length;
+  }
+
+  function onGridKey(event) {
+    const keys = ["ArrowRight", "ArrowLeft", "ArrowDown", "ArrowUp", "Home", "End"];
+    if (!keys.includes(event.key) || !event.target.matches("button.s") || event.altKey || event.metaKey) return;
+    event.preventDefault();
+    const grids = shownGrids();
+    const grid = event.target.closest(".grid");
+    const at = { grids, grid: grids.indexOf(grid), stickers: shownStickers(grid), columns: columnsOf(grid) };
+    at.index = at.stickers.indexOf(event.target);
+    const next = keyTarget(event.key, at);
+    if (next) moveTo(next);
+    else if (event.key === "ArrowUp") dom.search.focus(); // from the top row back to the search box
+  }
+
+  // The sticker a key leads to from at.index in grid at.grid, or null at the picker's ends.
+  function keyTarget(key, at) {
+    const { stickers, index, columns } = at;
+    const column = index % columns;
+    const lastRow = Math.floor((stickers.length - 1) / columns);
+    switch (key) {
+      case "Home": return stickers[0];
+      case "End": return stickers[stickers.length - 1];
+      case "ArrowRight": return stickers[index + 1] || neighbourGrid(at, 1, 0);
+      case "ArrowLeft": return stickers[index - 1] || neighbourGrid(at, -1, Infinity);
+      case "ArrowUp": return index >= columns ? stickers[index - columns] : neighbourGrid(at, -1, column, true);
+      default: // ArrowDown: a short last row below is reached from any column
+        if (Math.floor(index / columns) < lastRow) return stickers[Math.min(index + columns, stickers.length - 1)];
+        return neighbourGrid(at, 1, column);
+    }
+  }
+
+  // In the next (direction 1) or previous (-1) shown grid: the sticker at `position` of its first
+  // row, or of its last row with `fromEnd`; positions past the end clamp to its last sticker.
+  function neighbourGrid(at, direction, position, fromEnd) {
+    const grid = at.grids[at.grid + direction];
+    if (!grid) return null;
+    const stickers = shownStickers(grid);
+    const start = fromEnd ? Math.floor((stickers.length - 1) / columnsOf(grid)) * columnsOf(grid) : 0;
+    return stickers[Math.min(start + position, stickers.length - 1)];
+  }
+
+  function moveTo(sticker) {
+    setTabStop(sticker.closest(".grid"), sticker);
+    sticker.focus();
+    sticker.scrollIntoView({ block: "nearest" });
+  }
+
+  function firstSticker() {
+    const grid = shownGrids()[0];
+    return grid ? shownStickers(grid)[0] : null;
+  }
+
+
+  // The store tab's scripts (data-script: URLs in the order they run) load on the first sign of
+  // interest in it (pointer, focus, click), so they cost the sticker grid's first paint nothing.
   function bindStoreButton() {
     const button = document.getElementById("store-button");
     if (!button) return;
     let loading = null;
     const loadStore = () => {
-      loading = loading || new Promise((resolve, reject) => {
-        const script = document.createElement("script");
-        script.src = button.dataset.script;
-        script.onload = resolve;
-        script.onerror = () => { loading = null; reject(new Error("the store could not be loaded")); };
-        document.head.append(script);
-      });
+      loading = loading || Promise.all(button.dataset.script.split(" ").map(loadScript))
+        .catch((error) => { loading = null; throw error; });
       return loading;
     };
     ["pointerenter", "focus", "touchstart"].forEach((name) =>
@@ -250,6 +295,17 @@
     button.addEventListener("click", () => {
       loadStore().then(() => widget.store.toggle())
         .catch((error) => say("Sorry, " + error.message + "."));
+    });
+  }
+
+  function loadScript(url) {
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.async = false; // fetched together, run in order
+      script.onload = resolve;
+      script.onerror = () => reject(new Error("the store could not be loaded"));
+      document.head.append(script);
     });
   }
 
