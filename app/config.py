@@ -23,6 +23,8 @@ ENV_SETTINGS = {
     "RATELIMIT_STORAGE_URI": str,  # e.g. redis://127.0.0.1:6379/0; memory:// by default
     "RATELIMIT_OPENID": str,  # OpenID token exchanges (IM register, widget session) per client IP
     "RATELIMIT_CHECKOUT_SUCCESS": str,  # /checkout/success page views (each may call Stripe) per client IP
+    "TOKEN_IDLE_DAYS": int,  # our IM and widget tokens die after this many days without use
+    "TOKEN_MAX_DAYS": int,  # ...and this many days after they were issued, used or not
     "PROXY_FIX_HOPS": int,  # number of trusted proxies in front of the app (Heroku: 1)
     "MAX_IMAGE_BYTES": int,  # largest sticker file accepted on import
     "MAX_IMAGE_PIXELS": int,  # largest width*height per frame accepted on import
@@ -70,6 +72,8 @@ def _defaults(app) -> dict:
         RATELIMIT_ENABLED=True,
         RATELIMIT_OPENID="20 per minute; 200 per hour",
         RATELIMIT_CHECKOUT_SUCCESS="10 per minute; 100 per hour",
+        TOKEN_IDLE_DAYS=90,
+        TOKEN_MAX_DAYS=365,
         PROXY_FIX_HOPS=0,
         MAX_IMAGE_BYTES=5 * 1024 * 1024,
         MAX_IMAGE_PIXELS=2048 * 2048,
