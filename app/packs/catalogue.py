@@ -5,11 +5,13 @@ import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from app.caching import app_cache
 from app.extensions import db
 from app.models import Pack, Sticker
+from app.outage import is_database_unavailable, report_unavailable
 
 
 # Built once: this runs on every picker open, and building the statement and going through
@@ -40,8 +42,17 @@ def published_free_pack_keys() -> list[tuple[int, int]]:
     now = time.monotonic()
     if cached.keys is not None and now - cached.fetched_at < KEYS_TTL:
         return cached.keys
-    with db.engine.connect() as connection:
-        keys = [tuple(row) for row in connection.execute(_PUBLISHED_FREE_KEYS)]
+    try:
+        with db.engine.connect() as connection:
+            keys = [tuple(row) for row in connection.execute(_PUBLISHED_FREE_KEYS)]
+    except SQLAlchemyError as error:
+        if cached.keys is None or not is_database_unavailable(error):
+            raise
+        # The database is away: the last good keys (and the pages cached under them) keep the
+        # anonymous picker answering; ask again after KEYS_TTL.
+        report_unavailable(error, "the anonymous picker serves its last good pack list")
+        cached.fetched_at = now
+        return cached.keys
     cached.fetched_at, cached.keys = now, keys
     return keys
 
