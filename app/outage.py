@@ -20,9 +20,15 @@ RETRY_AFTER_SECONDS = 5  # what a 503 asks clients to wait: a restart or fail-ov
 
 def is_database_unavailable(error: BaseException) -> bool:
     """True for errors of reaching the database (refused, dropped, pool exhausted), not of SQL."""
-    if isinstance(error, (OperationalError, InterfaceError, PoolTimeout)):
+    if isinstance(error, (InterfaceError, PoolTimeout)):
         return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, OperationalError):
+        # SQLite reports bad SQL ("no such table", syntax) as OperationalError too, with the
+        # generic SQLITE_ERROR; the other codes (CANTOPEN, BUSY, IOERR, ...) are the file's state.
+        return getattr(error.orig, "sqlite_errorname", None) != "SQLITE_ERROR"
+    return False
 
 
 class Throttle:
