@@ -97,3 +97,29 @@ def test_a_redis_that_does_not_answer_stops_the_start(app_config, caplog):
     with caplog.at_level(logging.INFO, logger="app.ratelimits"):
         create_app(app_config)  # and a working start afterwards, with memory storage
     assert any("per process" in record.getMessage() for record in caplog.records)
+
+
+def test_a_redis_outage_lets_requests_through_and_logs_once(app_config, redis_prefix, caplog, monkeypatch):
+    from app import outage
+    from app.extensions import db
+    from tests.support.tcpproxy import TcpProxy
+
+    monkeypatch.setattr(outage, "_throttle", outage.Throttle())
+    proxy = TcpProxy("127.0.0.1", 6379)
+    app = create_app({**app_config, "REDIS_URL": f"redis://127.0.0.1:{proxy.port}/0",
+                      "RATELIMIT_KEY_PREFIX": redis_prefix, "RATELIMIT_OPENID": "3 per minute"})
+    client = app.test_client()
+    try:
+        assert [client.post(REGISTER, json={}).status_code for _ in range(2)] == [400, 400]
+        proxy.cut()
+        with caplog.at_level(logging.INFO):
+            assert [client.post(REGISTER, json={}).status_code for _ in range(5)] == [400] * 5  # not 500
+        lines = [record for record in caplog.records if record.name == "flask-limiter"]
+        assert len(lines) == 1 and lines[0].exc_info is None
+        proxy.restore()
+        # Counting goes on in Redis (the attempts made during the outage were not counted).
+        assert [client.post(REGISTER, json={}).status_code for _ in range(2)] == [400, 429]
+    finally:
+        proxy.close()
+        with app.app_context():
+            db.engine.dispose()
