@@ -105,6 +105,9 @@ def test_a_redis_outage_lets_requests_through_and_logs_once(app_config, redis_pr
     from tests.support.tcpproxy import TcpProxy
 
     monkeypatch.setattr(outage, "_throttle", outage.Throttle())
+    # The process-wide Limiter keeps the first app's key prefix (one app per process in production);
+    # forget it so this app's own prefix is used.
+    monkeypatch.setattr(limiter, "_key_prefix", "")
     proxy = TcpProxy("127.0.0.1", 6379)
     app = create_app({**app_config, "REDIS_URL": f"redis://127.0.0.1:{proxy.port}/0",
                       "RATELIMIT_KEY_PREFIX": redis_prefix, "RATELIMIT_OPENID": "3 per minute"})

@@ -79,6 +79,7 @@ def test_lifetimes_are_settings(app_config, tmp_path):
         age(person.token, last_used=timedelta(days=2, minutes=1))
         assert_refused(client, person)
         db.session.remove()
+        db.engine.dispose()  # this app's pool, now rather than when the collector finds it
 
 
 def test_last_used_is_written_at_most_once_an_hour(app, client):
