@@ -97,6 +97,29 @@ def test_a_sql_error_that_is_not_an_outage_stays_a_500(app, client):
     assert response.status_code in (500,) and "Retry-After" not in response.headers
 
 
+def test_a_failure_kind_is_logged_once_per_interval_with_the_count_held_back():
+    throttle = outage.Throttle(interval=0.3)
+    assert throttle.allow("refused") == 0 and throttle.allow("closed") == 0
+    assert throttle.allow("refused") is None and throttle.allow("refused") is None
+    time.sleep(0.35)
+    assert throttle.allow("refused") == 2 and throttle.allow("closed") == 0
+
+
+def test_a_library_traceback_per_failure_becomes_one_line_per_interval(caplog):
+    logger = logging.getLogger("tests.outage.pool")
+    logger.addFilter(outage.ThrottledExceptions(outage.Throttle(interval=60)))
+    with caplog.at_level(logging.ERROR, logger=logger.name):
+        for _ in range(3):
+            try:
+                raise ConnectionResetError("server closed the connection")
+            except ConnectionResetError:
+                logger.error("Exception during reset or similar", exc_info=True)
+    [record] = [r for r in caplog.records if r.name == logger.name]
+    assert record.exc_info is None and "Traceback" not in caplog.text
+    assert record.getMessage() == ("Exception during reset or similar "
+                                   "(ConnectionResetError: server closed the connection)")
+
+
 # --- PostgreSQL under the real gunicorn, through a proxy the test cuts ---------------------------------
 def request(port: int, path: str, headers: dict | None = None) -> tuple[int | None, dict, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -134,6 +157,7 @@ def test_a_postgresql_outage_under_gunicorn(test_database, app, tmp_path):
     figures["tracebacks"] = log.count("Traceback")
     figures["log_bytes"] = len(log)
     print("outage figures:", figures)
+    print("\n".join(line for line in log.splitlines() if "ERROR" in line or "WARNING" in line))
     assert figures["picker"] == {200: figures["rounds"]} and figures["media"] == {200: figures["rounds"]}
     assert figures["api"] == {503: figures["rounds"]} and figures["page"] == {503: figures["rounds"]}
     assert figures["tracebacks"] == 0 and 1 <= figures["outage_log_lines"] <= 4
