@@ -44,10 +44,12 @@ def _configure_logging(app: Flask) -> None:
 
 def _register_extensions(app: Flask) -> None:
     from app import caching, ratelimits
+    from app.bot import services as bot
     from app.extensions import csrf, db, migrate
 
     db.init_app(app)
     caching.init_app(app)
+    bot.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     ratelimits.init_app(app)
@@ -60,11 +62,13 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (health_bp, media_bp, widget_bp):
         app.register_blueprint(blueprint)
+    from app.payments.views import api as payments_api_bp
     from app.payments.views import bp as payments_bp
+    from app.payments.views import webhook as stripe_webhook_bp
     from app.store.views import api as store_api_bp
     from app.store.views import bp as store_bp
 
-    for blueprint in (payments_bp, store_bp, store_api_bp):
+    for blueprint in (payments_bp, payments_api_bp, stripe_webhook_bp, store_bp, store_api_bp):
         app.register_blueprint(blueprint)
     from app.integrations.views import bp as integrations_bp
     from app.integrations.views import terms_bp

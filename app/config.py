@@ -13,6 +13,7 @@ ENV_SETTINGS = {
     "MEDIA_CACHE_DIR": str,  # local disk cache of stored images (default instance/media)
     "MATRIX_HOMESERVER_URL": str,  # homeserver that hosts published stickers (mxc://)
     "MATRIX_ACCESS_TOKEN": str,  # access token used to upload stickers to that homeserver
+    "BOT_DELIVER_AFTER_COMMIT": bool,  # send bot messages right after the commit that queued them
     "MATRIX_SERVER_URLS": str,  # server_name=base_url,... overrides for OpenID validation
     "WIDGET_FRAME_ANCESTORS": str,  # CSP frame-ancestors of the widget pages
     "ELEMENT_ORIGINS": str,  # space-separated Element origins; lets the IM UI talk to Element in Firefox
@@ -62,6 +63,7 @@ def _defaults(app) -> dict:
         MEDIA_CACHE_DIR=os.path.join(app.instance_path, "media"),
         MATRIX_HOMESERVER_URL="",
         MATRIX_ACCESS_TOKEN="",
+        BOT_DELIVER_AFTER_COMMIT=True,
         MATRIX_SERVER_URLS="",
         # "*" matches only network schemes; Element Desktop's page is vector://vector.
         WIDGET_FRAME_ANCESTORS="* vector:",

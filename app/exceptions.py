@@ -97,3 +97,27 @@ class BlockedDestination(AppError):
 
 class HomeserverTimeout(UpstreamError):
     status = 504
+
+
+class BotNotConfigured(AppError):
+    """The Hexpack bot has no homeserver or token (MATRIX_HOMESERVER_URL, MATRIX_ACCESS_TOKEN)."""
+
+    status = 503
+    errcode = "ORG.HEXPACK.BOT_NOT_CONFIGURED"
+
+
+class BotUnavailable(UpstreamError):
+    """The bot's homeserver is down, slow, rate-limiting or refusing the token: retry later.
+
+    `retry_after` (seconds) is the homeserver's own hint, when it gave one.
+    """
+
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class BotRefused(UpstreamError):
+    """The bot's homeserver refused this request for good (e.g. no such user): retrying cannot help."""

@@ -160,11 +160,12 @@ class Order(db.Model):
     pack_id: Mapped[int] = mapped_column(ForeignKey("packs.id"))
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
-    # pending -> processing -> paid | failed | expired; paid -> refunded | disputed; disputed -> paid (won)
+    # An app.payments.states.OrderStatus value ("pending" is OrderStatus.PENDING); the allowed moves
+    # are the table there. Plain strings here so that the models import nothing above them.
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    # Why we refund this order ourselves: "duplicate" (the user already had the pack when it was paid),
-    # written before Stripe is asked, so a refund that failed halfway is finished by a later call;
-    # "duplicate_failed" when Stripe refused it for good (an operator must look).
+    # Why we refund this order ourselves (app.payments.states.RefundReason): "duplicate" (the user
+    # already had the pack when it was paid), written before Stripe is asked, so a refund that failed
+    # halfway is finished by a later call; "duplicate_failed" when Stripe refused it for good.
     refund_reason: Mapped[str | None] = mapped_column(String(32), index=True)
     checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     checkout_url: Mapped[str | None] = mapped_column(Text)
@@ -204,3 +205,38 @@ class StripeEvent(db.Model):
     type: Mapped[str] = mapped_column(String(64))
     created: Mapped[int] = mapped_column(BigInteger)
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BotRoom(db.Model):
+    """The bot's direct-message room with one Matrix user, created once and reused."""
+
+    __tablename__ = "bot_rooms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matrix_id: Mapped[str] = mapped_column(String(255), unique=True)
+    room_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BotMessage(db.Model):
+    """A bot message in the outbox: written with the change that caused it, sent after the commit.
+
+    next_attempt_at is NULL once the message is sent (sent_at) or refused for good (failed_at);
+    claimed_until is a delivery lease, so two workers never send the same row at once; txn_id is the
+    Matrix transaction id, so a retried send of the same row is deduplicated by the homeserver.
+    """
+
+    __tablename__ = "bot_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    txn_id: Mapped[str] = mapped_column(String(64), unique=True)
+    recipient: Mapped[str] = mapped_column(String(255), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    room_id: Mapped[str | None] = mapped_column(String(255))
+    event_id: Mapped[str | None] = mapped_column(String(255))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

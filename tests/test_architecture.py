@@ -37,21 +37,15 @@ MAX_MODULE_LINES = 300
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (  # highest first
     ("entry", ("app", "app.cli", "app.cli.*", "app.*.views", "app.*.*_views", "app.errors", "app.security")),
-    ("presentation", ("app.auth.request", "app.widget", "app.widget.*", "app.library.summaries")),
+    ("presentation", ("app.auth.request", "app.widget", "app.widget.*", "app.library.summaries", "app.web",
+                      "app.web.*")),
     ("use cases", ("app.*.services", "app.packs.importer", "app.packs.publish", "app.packs.ownership",
-                   "app.payments.webhooks")),
+                   "app.payments.webhooks", "app.payments.checkout", "app.payments.refunds")),
     ("domain", ("app.*", "app.*.*")),  # the default for a feature's plain modules
     ("infrastructure", ("app.extensions", "app.config", "app.exceptions", "app.transactions", "app.sqlhelpers",
-                        "app.caching", "app.assets", "app.matrix.*", "app.payments.gateway", "app.packs.images")),
+                        "app.caching", "app.assets", "app.matrix.*", "app.payments.gateway", "app.payments.stripe_data",
+                        "app.packs.images")),
 )
-
-# TEMPORARY: app/payments is being rewritten on another branch; these files of the old layout
-# are over the size limits. The integrator deletes this set when that work is merged.
-TEMPORARY_SIZE_EXEMPTIONS = {"app/payments/fulfilment.py", "app/payments/gateway.py",
-                             "app/payments/services.py", "app/payments/webhooks.py",
-                             # load_config (45 lines) is being changed on the config branch.
-                             "app/config.py"}
-
 
 def _modules() -> dict[str, str]:
     """Dotted module name -> path, for every .py file under app/."""
@@ -161,10 +155,8 @@ def test_only_the_cli_uses_click():
 
 
 def _size_checked_files():
-    for module, path in sorted(_modules().items()):
-        relative = os.path.relpath(path, os.path.dirname(APP_DIR))
-        if relative not in TEMPORARY_SIZE_EXEMPTIONS:
-            yield relative, path
+    for _module, path in sorted(_modules().items()):
+        yield os.path.relpath(path, os.path.dirname(APP_DIR)), path
 
 
 @pytest.mark.parametrize("relative, path", list(_size_checked_files()))
@@ -176,17 +168,3 @@ def test_small_modules_and_functions(relative, path):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
             and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
     assert long == [], f"{relative}: {', '.join(long)}"
-
-
-def test_temporary_exemptions_are_still_needed():
-    """An exempt file that now fits must leave the set, so the set cannot silently go stale."""
-    root = os.path.dirname(APP_DIR)
-    for relative in sorted(TEMPORARY_SIZE_EXEMPTIONS):
-        path = os.path.join(root, relative)
-        if not os.path.exists(path):
-            continue
-        with open(path, encoding="utf-8") as handle:
-            fits = len(handle.read().splitlines()) <= MAX_MODULE_LINES
-        fits = fits and all(node.end_lineno - node.lineno + 1 <= MAX_FUNCTION_LINES for node in ast.walk(_tree(path))
-                            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
-        assert not fits, f"{relative} now fits the size limits: remove it from TEMPORARY_SIZE_EXEMPTIONS"

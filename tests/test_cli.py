@@ -36,7 +36,7 @@ def test_import_reports_each_pack_and_list_shows_price_and_publishing(runner, tm
 
     assert listing[0].split()[:2] == ["blobs", "Blobs"] and "free" in listing[0]
     assert "published" in listing[0] and listing[0].endswith("1/3 published")
-    assert "2.50 EUR" in listing[1] and listing[1].endswith("0/2 published")
+    assert "€2.50" in listing[1] and listing[1].endswith("0/2 published")
 
 
 def test_reimport_says_unchanged(runner, tmp_path):

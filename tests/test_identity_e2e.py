@@ -41,7 +41,7 @@ def frame_has(page, selector: str) -> None:
 
 
 def sections(page) -> list[str]:
-    return page.frame_locator("#widget-frame").locator("main > section.pack:not([hidden])").evaluate_all(
+    return page.frame_locator("#widget-frame").locator("#packs > section.pack:not([hidden])").evaluate_all(
         "nodes => nodes.map(n => n.id)")
 
 

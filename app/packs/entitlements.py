@@ -6,7 +6,7 @@ Rules:
 - a refund or dispute releases only the entitlement that its own order granted, never one that
   came from another order, a grant or a free add; if the user has another paid order for the pack,
   the entitlement moves to that order instead of being revoked (see release);
-- what a won dispute restores is decided in app/payments/fulfilment.py.
+- what a won dispute restores is decided in app/payments/orders.py.
 None of these commit: the calling use case owns the transaction.
 """
 from __future__ import annotations

@@ -1,15 +1,16 @@
-"""The Stripe gateway: the only module that imports stripe. It speaks plain dataclasses to services."""
+"""The Stripe gateway: the only module that imports stripe. It speaks plain dataclasses (stripe_data.py)."""
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
 
 import requests
 import stripe
 from flask import current_app
 
 from app.exceptions import InvalidSignature, NotFound, PaymentError, PaymentTimeout, UpstreamError
+from app.payments.stripe_data import (ChargeInfo, CheckoutRequest, CreatedSession, DisputeInfo, RefundInfo,
+                                      SessionInfo, WebhookEvent)
 
 log = logging.getLogger(__name__)
 
@@ -27,86 +28,9 @@ READ_TIMEOUT = 8
 _lock = threading.Lock()
 
 
-@dataclass(frozen=True)
-class CheckoutRequest:
-    order_id: str  # our order's public id: client_reference_id and the idempotency key
-    pack_slug: str
-    pack_name: str
-    amount: int  # minor units
-    currency: str
-    matrix_user_id: str
-    success_url: str  # must contain {CHECKOUT_SESSION_ID}
-    cancel_url: str
-    expires_at: int  # unix time, 30 min to 24 h ahead
-    allow_promotion_codes: bool = False
-
-
-@dataclass(frozen=True)
-class CreatedSession:
-    id: str
-    url: str
-    expires_at: int
-
-
-@dataclass(frozen=True)
-class ChargeInfo:
-    id: str
-    payment_intent_id: str | None
-    amount: int
-    amount_refunded: int
-    refunded: bool  # fully refunded
-    currency: str
-    receipt_url: str | None
-    metadata: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    id: str
-    status: str | None  # open | complete | expired
-    payment_status: str  # paid | unpaid | no_payment_required
-    client_reference_id: str | None
-    amount_subtotal: int | None
-    amount_total: int | None
-    amount_discount: int
-    currency: str | None
-    metadata: dict
-    payment_intent_id: str | None
-    charge: ChargeInfo | None
-    line_items: int | None  # how many line items, when expanded
-
-
-@dataclass(frozen=True)
-class DisputeInfo:
-    id: str
-    status: str
-    charge_id: str | None
-    payment_intent_id: str | None
-    amount: int
-
-
-@dataclass(frozen=True)
-class RefundInfo:
-    id: str | None  # None when Stripe said the charge was already fully refunded
-    status: str  # succeeded | pending | requires_action | failed | canceled | already_refunded | refused
-    amount: int
-    charge: ChargeInfo | None  # the charge after the refund (expanded)
-
-
-@dataclass(frozen=True)
-class WebhookEvent:
-    id: str
-    type: str
-    created: int
-    livemode: bool
-    object: dict
-
-
 def _id(value) -> str | None:
     """An expandable field: an id string, an expanded object (dict) or null."""
-    if isinstance(value, dict):
-        return value.get("id")
-    return value
+    return value.get("id") if isinstance(value, dict) else value
 
 
 def _charge(data: dict) -> ChargeInfo:

@@ -24,12 +24,21 @@ def minor_unit_digits(currency: str) -> int:
     return decimals(currency)
 
 
-def format_money(amount: int, currency: str) -> str:
-    """1999, 'usd' -> '19.99 USD'; 500, 'jpy' -> '500 JPY'; 5120, 'kwd' -> '5.120 KWD'."""
+# CLDR's "en" currency symbols, as the picker's Intl.NumberFormat("en", {style: "currency"}) shows
+# them; other currencies show their code and a no-break space ("CHF 2.50"), as Intl does.
+EN_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "krw": "₩", "inr": "₹", "ils": "₪", "vnd": "₫",
+              "php": "₱", "cad": "CA$", "aud": "A$", "nzd": "NZ$", "hkd": "HK$", "twd": "NT$", "mxn": "MX$",
+              "brl": "R$", "cny": "CN¥", "xaf": "FCFA"}
+
+
+def format_money(amount: int, currency: str, locale: str = "en") -> str:
+    """Minor units as the pages' locale writes them, the same text the picker's Intl.NumberFormat
+    gives: 1999, 'usd' -> '$19.99'; 500, 'jpy' -> '¥500'; 5120, 'kwd' -> 'KWD 5.120'.
+    Only "en" is known (every page is lang="en"); other locales get the same text."""
     places = decimals(currency)
-    code = (currency or "").upper()
+    code = (currency or "").lower()
+    prefix = EN_SYMBOLS.get(code, code.upper() + "\u00a0")
     sign, amount = ("-" if amount < 0 else ""), abs(int(amount))
-    if places == 0:
-        return f"{sign}{amount} {code}"
     unit = 10 ** places
-    return f"{sign}{amount // unit}.{amount % unit:0{places}d} {code}"
+    number = f"{amount // unit:,}" + (f".{amount % unit:0{places}d}" if places else "")
+    return f"{sign}{prefix}{number}"

@@ -5,15 +5,15 @@ from flask import current_app, g, jsonify, render_template, request, url_for
 
 from app.auth.request import require_user
 from app.exceptions import InvalidInput, NotFound
-from app.extensions import csrf, limiter
-from app.payments.fulfilment import fulfill_checkout
-from app.payments.money import format_money
-from app.payments.services import list_orders, start_checkout
-from app.payments.webhooks import handle_webhook
-from app.web.policy import ErrorFormat, PolicyBlueprint, TrustPolicy
+from app.extensions import limiter
+from app.payments.services import fulfill_checkout, format_money, handle_webhook, list_orders, start_checkout
+from app.web.policy import PAGE, TOKEN_API, ErrorFormat, PolicyBlueprint, TrustPolicy
 
-# Mixed (JSON API, webhook, pages) until split by policy: errors by path, no cookie-authenticated route.
-bp = PolicyBlueprint("payments", __name__, policy=TrustPolicy(errors=ErrorFormat.BY_PATH, csrf=False))
+bp = PolicyBlueprint("payments", __name__, policy=PAGE)  # the success and cancel pages
+api = PolicyBlueprint("payments_api", __name__, policy=TOKEN_API)  # the widget's Bearer-token JSON API
+# Authenticated by Stripe-Signature over the raw body; Stripe reads JSON answers.
+webhook = PolicyBlueprint("stripe", __name__, policy=TrustPolicy(errors=ErrorFormat.JSON, csrf=False,
+                                                                  cache_control="no-store"))
 bp.add_app_template_filter(lambda amount, currency: format_money(amount, currency), "money")
 # Stripe's Checkout Session ids: cs_test_… / cs_live_… and letters and digits (about 66 characters).
 SESSION_ID_RE = re.compile(r"^cs_[A-Za-z0-9_]{1,200}$")
@@ -22,8 +22,7 @@ success_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_CHECK
                                      scope="checkout_success")
 
 
-@bp.post("/api/v1/checkout")
-@csrf.exempt  # bearer-token JSON API: no ambient credentials, so no CSRF surface
+@api.post("/api/v1/checkout")
 @require_user
 def create_checkout():
     slug = (request.get_json(silent=True) or {}).get("pack")
@@ -39,8 +38,7 @@ def create_checkout():
     return jsonify(checkout_url=order.checkout_url, order_id=order.public_id)
 
 
-@bp.post("/stripe/webhook")
-@csrf.exempt  # authenticated by Stripe-Signature over the raw body
+@webhook.post("/stripe/webhook")
 def stripe_webhook():
     outcome = handle_webhook(payload=request.get_data(), signature=request.headers.get("Stripe-Signature"))
     return jsonify(received=True, outcome=outcome)
@@ -61,7 +59,7 @@ def checkout_cancel():
     return render_template("payments/checkout_cancel.html", slug=request.args.get("pack", ""))
 
 
-@bp.get("/api/v1/me/orders")
+@api.get("/api/v1/me/orders")
 @require_user
 def my_orders():
     return jsonify(orders=[_order_json(order) for order in list_orders(user=g.user)])

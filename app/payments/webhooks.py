@@ -13,7 +13,7 @@ undo a `closed` that was applied before it.
 A duplicate payment (a second one for a pack the user has) is refunded after the transaction that
 recorded it; if Stripe cannot be reached for that, the answer is 5xx, so Stripe delivers the event
 again. A repeated delivery finishes its order's refund, and any others still due
-(fulfilment.settle_due_refunds).
+(refunds.settle_due_refunds).
 """
 from __future__ import annotations
 
@@ -27,9 +27,13 @@ from sqlalchemy.exc import IntegrityError
 from app.exceptions import InvalidSignature
 from app.extensions import db
 from app.models import Order, StripeEvent
-from app.payments import fulfilment
-from app.payments.gateway import StripeGateway, WebhookEvent, get_gateway
+from app.payments import orders
+from app.payments.gateway import StripeGateway, get_gateway
+from app.payments.refunds import settle_due_refunds, settle_refund
+from app.payments.states import FulfilmentOutcome, order_for_update
+from app.payments.stripe_data import WebhookEvent
 from app.sqlhelpers import insert_or_ignore
+from app.transactions import transaction
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +41,20 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Handler:
     read: Callable[[StripeGateway, WebhookEvent], Any]  # Stripe calls, outside the write transaction
-    apply: Callable[[Any], fulfilment.Fulfilment]  # database changes, inside it
+    apply: Callable[[Any], orders.Fulfilment]  # database changes, inside it
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What an event did, read before the commit expires the order."""
+
+    outcome: FulfilmentOutcome
+    order_id: str | None  # the order's public id
+    refund_due: bool
+
+
+class AlreadyRecorded(Exception):
+    """Another delivery of the same event recorded it first."""
 
 
 def _read_session(gateway: StripeGateway, event: WebhookEvent):
@@ -68,28 +85,26 @@ def _read_dispute(gateway: StripeGateway, event: WebhookEvent):
     return dispute, _order_public_id(gateway, metadata, intent)
 
 
-def _with_order(apply):
-    def wrapper(state):
-        obj, public_id = state
-        return apply(obj, fulfilment.order_for_update(public_id=public_id))
-    return wrapper
+def _apply_charge(state) -> orders.Fulfilment:
+    charge, public_id = state
+    return orders.apply_charge(charge, order_for_update(public_id=public_id))
 
 
-def _apply_dispute(state):
+def _apply_dispute(state) -> orders.Fulfilment:
     dispute, public_id = state
-    order = fulfilment.order_for_update(public_id=public_id)
+    order = order_for_update(public_id=public_id)
     if order is not None:
         # The first reading may be older than a closure applied since: read again under the lock.
         dispute = get_gateway().retrieve_dispute(dispute.id)
-    return fulfilment.apply_dispute(dispute, order)
+    return orders.apply_dispute(dispute, order)
 
 
 HANDLERS = {
-    "checkout.session.completed": Handler(_read_session, fulfilment.apply_session),
-    "checkout.session.async_payment_succeeded": Handler(_read_session, fulfilment.apply_session),
-    "checkout.session.async_payment_failed": Handler(_read_session, fulfilment.apply_session_failed),
-    "checkout.session.expired": Handler(_read_session, fulfilment.apply_session_expired),
-    "charge.refunded": Handler(_read_charge, _with_order(fulfilment.apply_charge)),
+    "checkout.session.completed": Handler(_read_session, orders.apply_session),
+    "checkout.session.async_payment_succeeded": Handler(_read_session, orders.apply_session),
+    "checkout.session.async_payment_failed": Handler(_read_session, orders.apply_session_failed),
+    "checkout.session.expired": Handler(_read_session, orders.apply_session_expired),
+    "charge.refunded": Handler(_read_charge, _apply_charge),
     "charge.dispute.created": Handler(_read_dispute, _apply_dispute),
     "charge.dispute.closed": Handler(_read_dispute, _apply_dispute),
 }
@@ -107,50 +122,62 @@ def _event_order(event: WebhookEvent) -> str | None:
     return db.session.scalar(select(Order.public_id).where(Order.payment_intent_id == intent))
 
 
-def _duplicate(event: WebhookEvent) -> str:
+def _duplicate(event: WebhookEvent) -> FulfilmentOutcome:
     """An event processed before: only finish its order's refund, if one is still due."""
-    fulfilment.settle_due_refunds(own=_event_order(event))
-    return "duplicate"
+    settle_due_refunds(own=_event_order(event))
+    return FulfilmentOutcome.DUPLICATE_EVENT
 
 
-def handle_webhook(*, payload: bytes, signature: str | None) -> str:
+def handle_webhook(*, payload: bytes, signature: str | None) -> FulfilmentOutcome:
     """Process one delivery; returns what happened. Raises InvalidSignature (400) or anything (5xx)."""
     gateway = get_gateway()
     if gateway is None:
         log.error("Stripe webhook received but STRIPE_SECRET_KEY is not set")
         raise InvalidSignature("This server does not take payments.")
     event = gateway.parse_webhook(payload, signature)
-    if event.livemode != gateway.livemode:
-        log.warning("Ignoring Stripe event %s (%s): livemode=%s but our key is in %s mode", event.id,
-                    event.type, event.livemode, "live" if gateway.livemode else "test")
-        return "ignored"
-    handler = HANDLERS.get(event.type)
+    handler = _handler(gateway, event)
     if handler is None:
-        log.info("Ignoring Stripe event %s of unhandled type %s", event.id, event.type)
-        return "ignored"
+        return FulfilmentOutcome.IGNORED
     if db.session.get(StripeEvent, event.id) is not None:
         return _duplicate(event)
     db.session.rollback()  # hold no transaction across the Stripe calls
     state = handler.read(gateway, event)
     db.session.rollback()
+    applied = _record_and_apply(event, handler, state)
+    if applied is None:
+        return _duplicate(event)
+    log.info("Stripe event %s (%s): %s (order %s)", event.id, event.type, applied.outcome, applied.order_id)
+    if applied.refund_due:
+        return settle_refund(applied.order_id).outcome  # UpstreamError: 5xx, Stripe delivers again
+    return applied.outcome
+
+
+def _handler(gateway: StripeGateway, event: WebhookEvent) -> Handler | None:
+    """The event's handler; None (logged) for the other mode's events and for types we do not handle."""
+    if event.livemode != gateway.livemode:
+        log.warning("Ignoring Stripe event %s (%s): livemode=%s but our key is in %s mode", event.id,
+                    event.type, event.livemode, "live" if gateway.livemode else "test")
+        return None
+    handler = HANDLERS.get(event.type)
+    if handler is None:
+        log.info("Ignoring Stripe event %s of unhandled type %s", event.id, event.type)
+    return handler
+
+
+def _record_and_apply(event: WebhookEvent, handler: Handler, state) -> Applied | None:
+    """Record the event and apply its effects in one transaction; None if it was recorded before."""
     try:
-        if not insert_or_ignore(StripeEvent, {"id": event.id, "type": event.type, "created": event.created},
-                                ["id"]):
-            db.session.rollback()
-            return _duplicate(event)
-        result = handler.apply(state)
-        order_id = result.order.public_id if result.order is not None else None
-        refund_due = fulfilment.refund_due(result.order)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        if db.session.get(StripeEvent, event.id) is not None:
-            return _duplicate(event)
-        raise
-    except Exception:
-        db.session.rollback()
-        raise
-    log.info("Stripe event %s (%s): %s (order %s)", event.id, event.type, result.outcome, order_id)
-    if refund_due:
-        return fulfilment.settle_refund(order_id).outcome  # UpstreamError: 5xx, Stripe delivers again
-    return result.outcome
+        with transaction():
+            if not insert_or_ignore(StripeEvent, {"id": event.id, "type": event.type, "created": event.created},
+                                    ["id"]):
+                raise AlreadyRecorded(event.id)
+            result = handler.apply(state)
+            applied = Applied(outcome=result.outcome, refund_due=orders.refund_due(result.order),
+                              order_id=result.order.public_id if result.order is not None else None)
+    except AlreadyRecorded:
+        return None
+    except IntegrityError:  # lost the insert race on a database that reports it as an error
+        if db.session.get(StripeEvent, event.id) is None:
+            raise
+        return None
+    return applied

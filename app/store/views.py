@@ -1,7 +1,10 @@
 """The public store (server-rendered pack pages), its JSON catalogue for the picker's store tab,
 and adding a pack to the picker (widget token)."""
-from flask import g, jsonify, redirect, render_template, url_for
+import json
 
+from flask import current_app, g, jsonify, redirect, render_template, url_for
+
+from app.assets import asset_url
 from app.auth.request import optional_user, require_user
 from app.library.services import add_to_picker
 from app.media.urls import media_url
@@ -24,15 +27,23 @@ def index():
     return redirect(url_for("store.pack_list"))
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """For clients that ask for /favicon.ico without reading the pages' <link rel="icon">."""
+    return redirect(asset_url("img/hexpack.svg"), code=301)
+
+
 @bp.get("/packs")
 def pack_list():
-    return render_template("store/pack_list.html", packs=store_packs(), for_sale=payments_enabled())
+    return render_template("store/pack_list.html", packs=store_packs(), for_sale=payments_enabled(),
+                           picker_snippet=_picker_snippet())
 
 
 @bp.get("/packs/<slug>")
 def pack_detail(slug: str):
     pack, creator = store_pack(slug)
-    return render_template("store/pack_detail.html", pack=pack, creator=creator, for_sale=payments_enabled())
+    return render_template("store/pack_detail.html", pack=pack, creator=creator, for_sale=payments_enabled(),
+                           picker_snippet=_picker_snippet())
 
 
 @api.get("/api/v1/store")
@@ -64,3 +75,21 @@ def _entry_json(entry, for_sale: bool) -> dict:
             "icon_url": entry.previews[0] if entry.previews else "",
             "previews": entry.previews, "url": url_for("store.pack_detail", slug=pack.slug),
             "free": pack.is_free, "price": price, "for_sale": for_sale and not pack.is_free, "owned": entry.owned}
+
+
+@bp.app_template_filter()
+def plural(count: int, noun: str) -> str:
+    """3, "sticker" -> "3 stickers"; 1 -> "1 sticker"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _picker_snippet() -> str:
+    """The m.widgets account data that adds this server's picker, for people adding it by hand."""
+    url = current_app.config["PUBLIC_URL"].rstrip("/") + "/api/widgets/stickerpicker"
+    widget = {"type": "m.stickerpicker", "url": url + "?theme=$org.matrix.msc2873.client_theme",
+              "name": "Hexpack stickers", "creatorUserId": "@you:example.org", "data": {},
+              "id": "hexpack-stickerpicker"}
+    snippet = {"hexpack-stickerpicker": {"content": widget, "sender": "@you:example.org",
+                                         "state_key": "hexpack-stickerpicker", "type": "m.widget",
+                                         "id": "hexpack-stickerpicker"}}
+    return json.dumps(snippet, indent=2)

@@ -22,7 +22,6 @@ from app.extensions import csrf
 class ErrorFormat(enum.Enum):
     JSON = "json"  # always JSON: {"errcode": ..., "error": ...}
     HTML = "html"  # an HTML page, or JSON for a client that prefers it (Accept)
-    BY_PATH = "by_path"  # as for a request that matches no route; only for blueprints not yet split
 
 
 @dataclass(frozen=True)
@@ -70,8 +69,7 @@ def current_policy() -> TrustPolicy:
 
 
 def error_format() -> ErrorFormat:
-    errors = current_policy().errors
-    return default_policy(request.path).errors if errors is ErrorFormat.BY_PATH else errors
+    return current_policy().errors
 
 
 def default_policy(path: str) -> TrustPolicy:

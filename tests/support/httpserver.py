@@ -110,3 +110,66 @@ class TestCA:
 
     def client_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=self.cert)
+
+
+class FaultyProxy:
+    """A reverse proxy on 127.0.0.1 in front of a real server, answering scripted faults first.
+
+    `fail(method, path_part, status, data)` queues one answer for the next request whose method
+    matches and whose path contains `path_part`; every other request goes to `upstream` as is.
+    Every request is recorded as (method, path, monotonic time).
+    """
+
+    def __init__(self, upstream: str):
+        import requests
+
+        self.upstream, self.session = upstream.rstrip("/"), requests.Session()
+        self.faults: list[tuple[str, str, int, dict]] = []
+        self.requests: list[tuple[str, str, float]] = []
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, answer = proxy.answer(self.command, self.path, dict(self.headers.items()), body)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            do_GET = do_POST = do_PUT = _handle  # noqa: N815 (http.server naming)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def fail(self, method: str, path_part: str, status: int, data: dict) -> None:
+        with self.lock:
+            self.faults.append((method, path_part, status, data))
+
+    def answer(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, bytes]:
+        import time
+
+        with self.lock:
+            self.requests.append((method, path, time.monotonic()))
+            fault = next((f for f in self.faults if f[0] == method and f[1] in path), None)
+            if fault:
+                self.faults.remove(fault)
+                return fault[2], json.dumps(fault[3]).encode()
+        forwarded = {key: value for key, value in headers.items() if key.lower() in ("authorization", "content-type")}
+        response = self.session.request(method, self.upstream + path, data=body or None, headers=forwarded, timeout=10)
+        return response.status_code, response.content
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
