@@ -63,17 +63,28 @@ class RedactingLogger(Logger):
 
     def setup(self, cfg):
         super().setup(cfg)
-        for log in (self.error_log, self.access_log, logging.getLogger()):
-            for handler in log.handlers:
-                if not any(isinstance(f, RedactQueryStrings) for f in handler.filters):
-                    handler.addFilter(RedactQueryStrings())
+        redact_handlers(self.error_log, self.access_log, logging.getLogger())
 
 
 logger_class = RedactingLogger
 
 
+def redact_handlers(*loggers: logging.Logger) -> None:
+    """Put RedactQueryStrings on every handler of these loggers (once)."""
+    for log in loggers:
+        for handler in log.handlers:
+            _redact(handler)
+
+
+def _redact(handler: logging.Handler) -> None:
+    if not any(isinstance(f, RedactQueryStrings) for f in handler.filters):
+        handler.addFilter(RedactQueryStrings())
+
+
 def post_worker_init(worker):
-    """The app's own log lines (Flask's default handler) get the same filter."""
+    """The app's own log lines get the same filter: create_app, run in each worker, adds a handler
+    to the root logger, and Flask's default handler serves an app logger that has none."""
     from flask.logging import default_handler
 
-    default_handler.addFilter(RedactQueryStrings())
+    redact_handlers(logging.getLogger())
+    _redact(default_handler)

@@ -9,6 +9,9 @@ log = logging.getLogger(__name__)
 ENV_SETTINGS = {
     "SECRET_KEY": str,  # signs sessions and CSRF tokens; required outside debug/testing
     "DATABASE_URL": str,  # SQLAlchemy URL; postgres:// is accepted (Heroku)
+    "DB_POOL_SIZE": int,  # PostgreSQL connections each worker keeps open
+    "DB_MAX_OVERFLOW": int,  # ...and may open beyond those under a burst
+    "DB_POOL_TIMEOUT": int,  # seconds a request waits for a free connection before a 503
     "PUBLIC_URL": str,  # external base URL, e.g. https://stickers.example.org
     "MEDIA_BASE_URL": str,  # optional CDN base URL in front of /media
     "MEDIA_CACHE_DIR": str,  # local disk cache of stored images (default instance/media)
@@ -61,6 +64,9 @@ def _defaults(app) -> dict:
     return dict(
         SECRET_KEY=DEV_SECRET_KEY,
         DATABASE_URL="sqlite:///" + os.path.join(app.instance_path, "hexpack.sqlite3"),
+        DB_POOL_SIZE=10,
+        DB_MAX_OVERFLOW=20,
+        DB_POOL_TIMEOUT=10,
         PUBLIC_URL="",  # required outside local development (_fail_fast)
         MEDIA_BASE_URL="",
         MEDIA_CACHE_DIR=os.path.join(app.instance_path, "media"),
@@ -109,14 +115,25 @@ def load_config(app, test_config=None) -> None:
     # pre-ping: a worker replaces connections the database dropped (restart, fail-over) by itself.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     if app.config["DATABASE_URL"].startswith("postgresql"):
-        # An unreachable server fails a request in seconds (503) instead of holding it.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] = {"connect_timeout": 5}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].update(_postgresql_engine_options(app.config))
     if not app.config["PUBLIC_URL"] and (app.testing or is_development(app)):
         app.config["PUBLIC_URL"] = DEFAULT_PUBLIC_URL.format(port=os.environ.get("PORT", "5000"))
     if not app.config["PUBLIC_URL"].startswith("https://"):
         # A plain-http deployment (local run, tests) cannot keep Secure cookies.
         app.config["SESSION_COOKIE_SECURE"] = False
     _fail_fast(app)
+
+
+def _postgresql_engine_options(config) -> dict:
+    # A gevent worker serves many requests at once: SQLAlchemy's default pool (5 + 10) would make
+    # a burst wait 30 s. A request that finds no connection in DB_POOL_TIMEOUT gets a 503
+    # (app.outage counts the pool's TimeoutError as the database being unavailable).
+    return {
+        "connect_args": {"connect_timeout": 5},  # an unreachable server fails a request in seconds (503)
+        "pool_size": config["DB_POOL_SIZE"],
+        "max_overflow": config["DB_MAX_OVERFLOW"],
+        "pool_timeout": config["DB_POOL_TIMEOUT"],
+    }
 
 
 def is_development(app) -> bool:

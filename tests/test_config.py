@@ -202,3 +202,17 @@ def test_the_default_public_url_follows_port(clean_env, tmp_path):
     app = bare_app(tmp_path / "instance")
     load_config(app)
     assert app.config["PUBLIC_URL"] == "http://127.0.0.1:8123"
+
+
+def test_pool_settings_apply_to_postgresql_only(clean_env, tmp_path):
+    clean_env.setenv("HEXPACK_DEV", "1")
+    clean_env.setenv("DB_POOL_SIZE", "3")
+    clean_env.setenv("DATABASE_URL", "postgresql://u@127.0.0.1/hex")
+    postgresql = bare_app(tmp_path / "pg")
+    load_config(postgresql)
+    options = postgresql.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert (options["pool_size"], options["max_overflow"], options["pool_timeout"]) == (3, 20, 10)
+    clean_env.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.sqlite3")
+    sqlite = bare_app(tmp_path / "sqlite")
+    load_config(sqlite)
+    assert not {"pool_size", "max_overflow", "pool_timeout"} & set(sqlite.config["SQLALCHEMY_ENGINE_OPTIONS"])

@@ -88,3 +88,21 @@ def test_a_control_socket_asked_for_is_this_instance_own(test_database, tmp_path
     finally:
         for server in servers:
             server.stop()
+
+
+def test_app_log_lines_lose_their_query_strings(test_database, tmp_path):
+    """create_app adds its own root handler in each worker: it gets the filter too (issue: an app
+    logger writing a URL printed the token)."""
+    shim = tmp_path / "probe"
+    shim.mkdir()
+    # gunicorn puts --pythonpath ahead of its working directory: this "wsgi" is the probe
+    (shim / "wsgi.py").write_text("from tests.support.log_probe import app  # noqa: F401\n")
+    server = Gunicorn(test_database.url, str(tmp_path), extra_env={
+        "GUNICORN_CMD_ARGS": f"--pythonpath {shim}", **ONE_WORKER}).start()
+    try:
+        assert server.get(f"/api/widgets/stickerpicker?scalar_token={TOKEN}")[0] == 200
+    finally:
+        server.stop()
+    log = wait_for_log(server, "Shutting down")
+    assert "app.probe: probe saw /api/widgets/stickerpicker?[redacted]" in log  # the probe did log...
+    assert TOKEN not in log  # ...without the token

@@ -186,3 +186,22 @@ def _outage_figures(port: int, proxy: TcpProxy, media: str, bearer: dict) -> dic
         time.sleep(0.2)
     return {**counts, "rounds": rounds, "refused_connections": proxy.refused,
             "recovered_after_s": round(time.monotonic() - restored, 2)}
+
+
+def test_an_exhausted_postgresql_pool_gives_a_503_after_db_pool_timeout(app_config, tmp_path, fresh_throttle):
+    if not app_config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("the pool settings apply to PostgreSQL only (TEST_DATABASE_URL)")
+    app = create_app({**app_config, "DB_POOL_SIZE": 1, "DB_MAX_OVERFLOW": 0, "DB_POOL_TIMEOUT": 1})
+    with app.app_context():
+        person = signed_in_user(kind="widget")
+        db.session.remove()  # its connection back to the pool...
+        held = db.engine.connect()  # ...and taken: the pool's only one
+        try:
+            started = time.monotonic()
+            assert_unavailable(app.test_client().get(ME, headers=person.headers), json=True)
+            assert 1 <= time.monotonic() - started < 5
+        finally:
+            held.close()
+        assert app.test_client().get(ME, headers=person.headers).status_code == 200
+        db.session.remove()
+        db.engine.dispose()

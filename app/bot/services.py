@@ -66,7 +66,7 @@ def deliver_due(*, client: BotClient | None = None, limit: int = 100,
 def _deliver_one(client: BotClient, message_id: int, report: DeliveryReport) -> None:
     message = db.session.get(BotMessage, message_id)
     recipient, txn_id, body, html = message.recipient, message.txn_id, message.body, message.html
-    db.session.commit()  # end the read: no transaction stays open while the homeserver answers
+    db.session.rollback()  # a read only: no transaction stays open while the homeserver answers
     try:
         room_id = direct_room(client, recipient)
         event_id = client.send_notice(room_id, txn_id, body, html)

@@ -1,4 +1,5 @@
 """flask packs import|upload (alias publish)|list: thin commands over the pack use cases."""
+import logging
 import sys
 
 import click
@@ -6,6 +7,7 @@ import click
 from app.cli.common import exiting_on_app_error
 from app.exceptions import AppError
 
+log = logging.getLogger(__name__)
 
 @click.group("packs", help="Import sticker packs, upload their stickers to the homeserver, list them.")
 def packs_group():
@@ -36,10 +38,23 @@ def _import_one(path: str) -> bool:
     except AppError as error:
         click.echo(f"Error: {error.message}", err=True)
         return False
+    except Exception as error:  # an unreadable file, a Pillow or database error: report it, try the next path
+        _forget_failed_work()
+        log.debug("importing %s failed", path, exc_info=True)
+        click.echo(f"Error: {path}: {type(error).__name__}: {error}", err=True)
+        return False
     for result in results:
         state = "created" if result.created else ("updated" if result.changed else "unchanged")
         click.echo(f"Pack {result.slug}: {state}, {_stickers(result.stickers)}.")
     return True
+
+
+def _forget_failed_work() -> None:
+    # A failed read outside the import's transaction leaves the session's transaction aborted
+    # (PostgreSQL): roll it back so the next path starts clean.
+    from app.extensions import db
+
+    db.session.rollback()
 
 
 def _stickers(count: int) -> str:

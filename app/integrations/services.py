@@ -14,6 +14,7 @@ from app.extensions import db
 from app.integrations import terms
 from app.matrix import openid
 from app.models import ApiToken, TermsAcceptance, User, utcnow
+from app.transactions import transaction
 
 WIDGET_SESSION_TTL = timedelta(hours=24)
 STICKERPICKER_TYPES = ("m.stickerpicker",)
@@ -59,17 +60,21 @@ def accept_terms(*, user: User, urls: Any) -> None:
     """Record acceptance of the policies whose document URLs are listed (MSC2140 user_accepts)."""
     if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls) or len(urls) > 100:
         raise InvalidInput("user_accepts must be a list of document URLs.", errcode="M_BAD_JSON")
-    for policy, version in terms.accepted_versions(urls):
-        exists = db.session.scalar(select(TermsAcceptance.id).where(
-            TermsAcceptance.user_id == user.id, TermsAcceptance.policy == policy,
-            TermsAcceptance.version == version))
-        if exists is None:
-            try:
-                with db.session.begin_nested():
-                    db.session.add(TermsAcceptance(user_id=user.id, policy=policy, version=version))
-            except IntegrityError:
-                pass  # accepted concurrently: the same fact
-    db.session.commit()
+    with transaction():
+        for policy, version in terms.accepted_versions(urls):
+            _record_acceptance(user, policy, version)
+
+
+def _record_acceptance(user: User, policy: str, version: str) -> None:
+    exists = db.session.scalar(select(TermsAcceptance.id).where(
+        TermsAcceptance.user_id == user.id, TermsAcceptance.policy == policy,
+        TermsAcceptance.version == version))
+    if exists is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(TermsAcceptance(user_id=user.id, policy=policy, version=version))
+        except IntegrityError:
+            pass  # accepted concurrently: the same fact
 
 
 def set_assets_state(*, user: User, widget_type: str, state: str) -> None:
@@ -77,8 +82,8 @@ def set_assets_state(*, user: User, widget_type: str, state: str) -> None:
     if state not in ("disable", "enable"):
         raise InvalidInput("state must be 'disable' or 'enable'.")
     if widget_type in STICKERPICKER_TYPES:
-        user.picker_hidden = state == "disable"
-        db.session.commit()
+        with transaction():
+            user.picker_hidden = state == "disable"
 
 
 def title_for(url: str) -> str | None:

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import Entitlement, Favourite, Pack, PickerPack, Sticker, User
 from app.packs import entitlements
 from app.packs.ownership import published_pack
+from app.transactions import transaction
 
 MAX_FAVOURITES = 100
 OWNED_STATUSES = ("published", "hidden")  # an owner keeps a pack the store no longer lists
@@ -67,31 +68,37 @@ def set_picker(*, user: User, order: Any = None, hidden: Any = None, picker_hidd
     rest = [item.pack.slug for item in items if item.pack.slug not in order]
     hidden_set = set(_slugs(hidden, "hidden", by_slug)) if hidden is not None else {
         item.pack.slug for item in items if item.hidden}
+    if picker_hidden is not None and not isinstance(picker_hidden, bool):
+        raise InvalidInput("picker_hidden must be true or false.")
+    try:
+        with transaction():
+            _store_picker(user, [by_slug[slug].pack for slug in order + rest], hidden_set, picker_hidden)
+    except IntegrityError:
+        raise Conflict("Your picker was changed at the same time elsewhere; reload and try again.") from None
+
+
+def _store_picker(user: User, packs: list[Pack], hidden_slugs: set[str], picker_hidden: bool | None) -> None:
     existing = {row.pack_id: row for row in db.session.scalars(select(PickerPack).where(PickerPack.user_id == user.id))}
-    for position, slug in enumerate(order + rest):
-        pack = by_slug[slug].pack
+    for position, pack in enumerate(packs):
         row = existing.get(pack.id) or PickerPack(user_id=user.id, pack_id=pack.id)
-        row.position, row.visible = position, slug not in hidden_set
+        row.position, row.visible = position, pack.slug not in hidden_slugs
         db.session.add(row)
     if picker_hidden is not None:
-        if not isinstance(picker_hidden, bool):
-            raise InvalidInput("picker_hidden must be true or false.")
         user.picker_hidden = picker_hidden
-    _commit("Your picker was changed at the same time elsewhere; reload and try again.")
 
 
 def add_to_picker(*, user: User, slug: str) -> Entitlement:
     """Put a pack in the user's picker (idempotent): a free pack is granted, and a pack the user
     may use is shown again if they hid it. Paid packs must be bought first."""
     pack = published_pack(slug)
-    if pack.is_free:
-        entitlement, _changed = entitlements.grant(user_id=user.id, pack_id=pack.id, source="free")
-    else:
-        entitlement = entitlements.find_entitlement(user_id=user.id, pack_id=pack.id)
-        if entitlement is None or entitlement.revoked_at is not None:
-            raise InvalidInput(f"{pack.name} is a paid pack: buy it with POST /api/v1/checkout.")
-    show_in_picker(user_id=user.id, pack_id=pack.id)
-    db.session.commit()
+    with transaction():
+        if pack.is_free:
+            entitlement, _changed = entitlements.grant(user_id=user.id, pack_id=pack.id, source="free")
+        else:
+            entitlement = entitlements.find_entitlement(user_id=user.id, pack_id=pack.id)
+            if entitlement is None or entitlement.revoked_at is not None:
+                raise InvalidInput(f"{pack.name} is a paid pack: buy it with POST /api/v1/checkout.")
+        show_in_picker(user_id=user.id, pack_id=pack.id)
     return entitlement
 
 
@@ -129,22 +136,14 @@ def add_favourite(*, user: User, sticker_id: int) -> None:
     count = db.session.scalar(select(db.func.count(Favourite.id)).where(Favourite.user_id == user.id))
     if count >= MAX_FAVOURITES:
         raise NotAllowed(f"You can star up to {MAX_FAVOURITES} stickers.", errcode="M_RESOURCE_LIMIT_EXCEEDED")
-    try:
-        with db.session.begin_nested():
-            db.session.add(Favourite(user_id=user.id, sticker_id=sticker.id))
-    except IntegrityError:
-        pass  # already starred: starring is idempotent
-    db.session.commit()
+    with transaction():
+        try:
+            with db.session.begin_nested():
+                db.session.add(Favourite(user_id=user.id, sticker_id=sticker.id))
+        except IntegrityError:
+            pass  # already starred: starring is idempotent
 
 
 def remove_favourite(*, user: User, sticker_id: int) -> None:
-    db.session.execute(delete(Favourite).where(Favourite.user_id == user.id, Favourite.sticker_id == sticker_id))
-    db.session.commit()
-
-
-def _commit(message: str) -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(message) from None
+    with transaction():
+        db.session.execute(delete(Favourite).where(Favourite.user_id == user.id, Favourite.sticker_id == sticker_id))

@@ -10,6 +10,7 @@ from app.exceptions import InvalidInput, NotFound
 from app.extensions import db
 from app.models import Entitlement, Pack, User
 from app.packs import entitlements
+from app.transactions import transaction
 
 MATRIX_ID_RE = re.compile(r"^@[^:\s]+:[^\s]+$")
 
@@ -24,17 +25,17 @@ def published_pack(slug: str) -> Pack:
 
 def grant_pack(*, matrix_id: str, slug: str) -> tuple[Entitlement, bool]:
     """Operator grant: any pack (published or not) to any Matrix ID; returns (entitlement, changed)."""
-    user, pack = _user_and_pack(matrix_id, slug, create_user=True)
-    entitlement, changed = entitlements.grant(user_id=user.id, pack_id=pack.id, source="grant")
-    db.session.commit()
+    with transaction():
+        user, pack = _user_and_pack(matrix_id, slug, create_user=True)
+        entitlement, changed = entitlements.grant(user_id=user.id, pack_id=pack.id, source="grant")
     return entitlement, changed
 
 
 def revoke_pack(*, matrix_id: str, slug: str) -> bool:
     """Operator revoke, whatever the source; True when an active entitlement was revoked."""
     user, pack = _user_and_pack(matrix_id, slug, create_user=False)
-    revoked = entitlements.revoke(user_id=user.id, pack_id=pack.id, reason="admin")
-    db.session.commit()
+    with transaction():
+        revoked = entitlements.revoke(user_id=user.id, pack_id=pack.id, reason="admin")
     return revoked
 
 

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.matrix.media import MediaClient
 from app.models import Pack, Sticker
 from app.storage import media_filename, read_blob
+from app.transactions import transaction
 
 
 @dataclass
@@ -47,9 +48,9 @@ def publish_packs(*, slug: str | None = None, client: MediaClient | None = None,
                 uri = client.upload(read_blob(sticker.image_sha256), mimetype=sticker.mimetype,
                                     filename=media_filename(sticker.image_sha256, sticker.mimetype))
                 uploaded_by_hash[sticker.image_sha256] = uri
-            sticker.mxc_uri, sticker.mxc_homeserver = uri, homeserver
-            pack.revision += 1
-            db.session.commit()
+            with transaction():
+                sticker.mxc_uri, sticker.mxc_homeserver = uri, homeserver
+                pack.revision += 1
             result.uploaded += 1
             progress(f"[{pack.slug}] {index}/{total} {sticker.body} -> {uri}")
     return result
