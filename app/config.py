@@ -64,8 +64,8 @@ def _defaults(app) -> dict:
     return dict(
         SECRET_KEY=DEV_SECRET_KEY,
         DATABASE_URL="sqlite:///" + os.path.join(app.instance_path, "hexpack.sqlite3"),
-        DB_POOL_SIZE=10,
-        DB_MAX_OVERFLOW=20,
+        DB_POOL_SIZE=4,
+        DB_MAX_OVERFLOW=4,
         DB_POOL_TIMEOUT=10,
         PUBLIC_URL="",  # required outside local development (_fail_fast)
         MEDIA_BASE_URL="",

@@ -211,7 +211,7 @@ def test_pool_settings_apply_to_postgresql_only(clean_env, tmp_path):
     postgresql = bare_app(tmp_path / "pg")
     load_config(postgresql)
     options = postgresql.config["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert (options["pool_size"], options["max_overflow"], options["pool_timeout"]) == (3, 20, 10)
+    assert (options["pool_size"], options["max_overflow"], options["pool_timeout"]) == (3, 4, 10)
     clean_env.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.sqlite3")
     sqlite = bare_app(tmp_path / "sqlite")
     load_config(sqlite)
