@@ -433,8 +433,8 @@ def test_arrow_keys_move_through_the_grids_and_each_grid_is_one_tab_stop(browser
 
     sections = frame.evaluate("[...document.querySelectorAll('.pack:not([hidden])')].map(s => s.id)")
     assert sections == ["pack-blobs", "pack-later", "pack-big"]
-    assert frame.evaluate(TAB_STOPS) == ["pack-blobs: Happy blob", "pack-later: Unsent wave (not published yet)",
-                                         "pack-big: Big 0 (not published yet)"]
+    assert frame.evaluate(TAB_STOPS) == ["pack-blobs: Happy blob", "pack-later: Unsent wave (not on the homeserver yet)",
+                                         "pack-big: Big 0 (not on the homeserver yet)"]
     # The Big pack's columns, as laid out: the stickers on its first row.
     columns = frame.evaluate("(() => { const b = [...document.querySelectorAll('#pack-big button.s')];"
                              " return b.filter(x => x.getBoundingClientRect().y === b[0].getBoundingClientRect().y)"
@@ -486,7 +486,7 @@ def test_arrow_keys_move_through_the_grids_and_each_grid_is_one_tab_stop(browser
 
     # Filtered: only the matches count, in their own rows.
     locate.locator("#search").fill("big 1")
-    assert frame.evaluate(TAB_STOPS) == ["pack-big: Big 1 (not published yet)"]
+    assert frame.evaluate(TAB_STOPS) == ["pack-big: Big 1 (not on the homeserver yet)"]
     locate.locator("#search").press("ArrowDown")
     assert focused()["title"].startswith("Big 1 ")
     keys.press("ArrowDown")
