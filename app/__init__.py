@@ -41,19 +41,23 @@ def _configure_logging(app: Flask) -> None:
         logging.getLogger().addHandler(handler)
         logging.getLogger().setLevel(logging.INFO)
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from app.outage import throttle_logger
+
+    # The pool logs a traceback for each connection it fails to reset while the database is away.
+    throttle_logger("sqlalchemy.pool.impl.QueuePool")
 
 
 def _register_extensions(app: Flask) -> None:
-    from app import caching
+    from app import caching, ratelimits
     from app.bot import services as bot
-    from app.extensions import csrf, db, limiter, migrate
+    from app.extensions import csrf, db, migrate
 
     db.init_app(app)
     caching.init_app(app)
     bot.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
+    ratelimits.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -22,9 +22,13 @@ ENV_SETTINGS = {
     "STRIPE_WEBHOOK_SECRET": str,  # whsec_...; comma-separated to roll secrets
     "STRIPE_API_BASE": str,  # Stripe API base URL (tests and local development only)
     "STRIPE_ALLOW_PROMOTION_CODES": bool,  # show the promotion-code field in Checkout
-    "RATELIMIT_STORAGE_URI": str,  # e.g. redis://127.0.0.1:6379/0; memory:// by default
+    "RATELIMIT_STORAGE_URI": str,  # e.g. redis://127.0.0.1:6379/0; REDIS_URL, else memory://, by default
+    "REDIS_URL": str,  # Heroku's Redis add-on sets it: rate limits shared by every worker and instance
     "RATELIMIT_OPENID": str,  # OpenID token exchanges (IM register, widget session) per client IP
     "RATELIMIT_CHECKOUT_SUCCESS": str,  # /checkout/success page views (each may call Stripe) per client IP
+    "TOKEN_IDLE_DAYS": int,  # our IM and widget tokens die after this many days without use
+    "TOKEN_MAX_DAYS": int,  # ...and this many days after they were issued, used or not
+    "RATELIMIT_KEY_PREFIX": str,  # prefix of the counters' keys; several sites may share one Redis
     "PROXY_FIX_HOPS": int,  # number of trusted proxies in front of the app (Heroku: 1)
     "MAX_IMAGE_BYTES": int,  # largest sticker file accepted on import
     "MAX_IMAGE_PIXELS": int,  # largest width*height per frame accepted on import
@@ -71,10 +75,14 @@ def _defaults(app) -> dict:
         STRIPE_WEBHOOK_SECRET="",
         STRIPE_API_BASE="",
         STRIPE_ALLOW_PROMOTION_CODES=False,
-        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_STORAGE_URI="",  # resolved by app.ratelimits: REDIS_URL, else memory://
+        REDIS_URL="",
+        RATELIMIT_KEY_PREFIX="hexpack",
         RATELIMIT_ENABLED=True,
         RATELIMIT_OPENID="20 per minute; 200 per hour",
         RATELIMIT_CHECKOUT_SUCCESS="10 per minute; 100 per hour",
+        TOKEN_IDLE_DAYS=90,
+        TOKEN_MAX_DAYS=365,
         PROXY_FIX_HOPS=0,
         MAX_IMAGE_BYTES=5 * 1024 * 1024,
         MAX_IMAGE_PIXELS=2048 * 2048,
@@ -98,7 +106,11 @@ def load_config(app, test_config=None) -> None:
         app.config.from_mapping(test_config)
     app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    # pre-ping: a worker replaces connections the database dropped (restart, fail-over) by itself.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    if app.config["DATABASE_URL"].startswith("postgresql"):
+        # An unreachable server fails a request in seconds (503) instead of holding it.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] = {"connect_timeout": 5}
     if not app.config["PUBLIC_URL"] and (app.testing or is_development(app)):
         app.config["PUBLIC_URL"] = DEFAULT_PUBLIC_URL.format(port=os.environ.get("PORT", "5000"))
     if not app.config["PUBLIC_URL"].startswith("https://"):

@@ -19,7 +19,7 @@ A module's layer is the most specific matching pattern below: an exact name beat
 and among wildcards the longer pattern wins. A module no pattern matches fails the test, so a
 new module gets a deliberate place. Imports inside functions count like top-level ones.
 
-Sizes (house rule, counted like STYLE.md): a function spans its `def` line to its last line,
+Sizes (house rule, counted as in the team's style guide): a function spans its `def` line to its last line,
 docstring and nested functions included (decorators not); a module counts all its lines.
 """
 from __future__ import annotations

@@ -1,18 +1,28 @@
-"""Our own bearer tokens (IM tokens and widget sessions): random, stored hashed, revocable."""
+"""Our own bearer tokens (IM tokens and widget sessions): random, stored hashed, revocable.
+
+A token dies when revoked, at its expires_at (issue time + the shorter of its own ttl and
+TOKEN_MAX_DAYS), once it is TOKEN_MAX_DAYS old whatever its expires_at says (tokens issued
+before the setting existed have none), or after TOKEN_IDLE_DAYS without use.
+"""
 from __future__ import annotations
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.exceptions import Unauthorized
 from app.extensions import db
 from app.models import ApiToken, User, utcnow
+from app.transactions import transaction
 
 KINDS = ("im", "widget")
+# last_used_at is written at most once per interval per token: reads stay reads, and idle
+# expiry (counted in days) loses at most this much precision.
+LAST_USED_RESOLUTION = timedelta(hours=1)
 
 
 def hash_token(raw: str) -> str:
@@ -33,14 +43,23 @@ def get_or_create_user(matrix_id: str) -> User:
     return user
 
 
+def _max_age() -> timedelta:
+    return timedelta(days=current_app.config["TOKEN_MAX_DAYS"])
+
+
+def _idle_limit() -> timedelta:
+    return timedelta(days=current_app.config["TOKEN_IDLE_DAYS"])
+
+
 def issue_token(*, user: User, kind: str, ttl: timedelta | None = None) -> str:
     """Create a token for `user` and commit; only its SHA-256 is stored."""
     if kind not in KINDS:
         raise ValueError(f"unknown token kind {kind!r}")
-    raw = secrets.token_urlsafe(32)
-    expires = utcnow() + ttl if ttl else None
-    db.session.add(ApiToken(user=user, kind=kind, token_hash=hash_token(raw), expires_at=expires))
-    db.session.commit()
+    raw, now = secrets.token_urlsafe(32), utcnow()
+    lifetime = min(ttl, _max_age()) if ttl else _max_age()
+    with transaction():
+        db.session.add(ApiToken(user=user, kind=kind, token_hash=hash_token(raw), created_at=now,
+                                last_used_at=now, expires_at=now + lifetime))
     return raw
 
 
@@ -51,17 +70,25 @@ def user_for_token(raw: str | None) -> User:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
     now = utcnow()
     if token is None or token.revoked_at is not None or _expired(token, now):
-        raise Unauthorized("Unknown or revoked access token.")
-    if token.last_used_at is None or now - _aware(token.last_used_at) > timedelta(minutes=5):
-        token.last_used_at = now  # coarse, so reads do not write on every request
-        db.session.commit()
+        raise Unauthorized("Unknown, revoked or expired access token.")
+    if token.last_used_at is None or now - _aware(token.last_used_at) >= LAST_USED_RESOLUTION:
+        with transaction():
+            token.last_used_at = now
     return token.user
 
 
 def revoke_token(raw: str) -> None:
-    db.session.execute(update(ApiToken).where(ApiToken.token_hash == hash_token(raw),
-                                              ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
-    db.session.commit()
+    with transaction():
+        db.session.execute(update(ApiToken).where(ApiToken.token_hash == hash_token(raw),
+                                                  ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
+def revoke_all_tokens(user: User) -> int:
+    """Log out everywhere: every live token of the user (IM and widget); returns how many."""
+    with transaction():
+        result = db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                                           ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    return result.rowcount
 
 
 def _aware(moment: datetime) -> datetime:
@@ -70,4 +97,8 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _expired(token: ApiToken, now: datetime) -> bool:
-    return token.expires_at is not None and _aware(token.expires_at) <= now
+    if token.expires_at is not None and _aware(token.expires_at) <= now:
+        return True
+    created = _aware(token.created_at)
+    last_used = _aware(token.last_used_at) if token.last_used_at else created
+    return now - created >= _max_age() or now - last_used >= _idle_limit()

@@ -6,6 +6,7 @@ never a cookie), hence CSRF-exempt. Same-origin callers only (the picker and man
 from flask import g, jsonify, request
 
 from app.auth.request import require_user
+from app.auth.tokens import revoke_all_tokens
 from app.integrations import services as integrations
 from app.integrations.views import openid_limit
 from app.library import services
@@ -29,6 +30,14 @@ def create_session():
 @require_user
 def me():
     return jsonify(user_id=g.user.matrix_id, picker_hidden=g.user.picker_hidden)
+
+
+@bp.post("/me/logout-all")
+@require_user
+def logout_everywhere():
+    """Revoke every token of the user, IM and widget alike, the presented one included."""
+    revoke_all_tokens(g.user)
+    return jsonify({})
 
 
 @bp.get("/me/packs")

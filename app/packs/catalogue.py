@@ -5,11 +5,13 @@ import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from app.caching import app_cache
 from app.extensions import db
 from app.models import Pack, Sticker
+from app.outage import is_database_unavailable, report_unavailable
 
 
 # Built once: this runs on every picker open, and building the statement and going through
@@ -29,6 +31,7 @@ KEYS_TTL = 1.0
 class _KeysCache:
     fetched_at: float = 0.0
     keys: list[tuple[int, int]] | None = field(default=None)
+    refreshing: bool = False  # one request of this worker asks; the others use the last keys meanwhile
 
     def clear(self) -> None:
         self.keys = None
@@ -38,12 +41,28 @@ def published_free_pack_keys() -> list[tuple[int, int]]:
     """(id, revision) of every published free pack, in catalogue order: a cheap cache key."""
     cached = app_cache("packs.free_keys", _KeysCache, forget_on_commit=True)
     now = time.monotonic()
-    if cached.keys is not None and now - cached.fetched_at < KEYS_TTL:
+    if cached.keys is not None and (cached.refreshing or now - cached.fetched_at < KEYS_TTL):
         return cached.keys
-    with db.engine.connect() as connection:
-        keys = [tuple(row) for row in connection.execute(_PUBLISHED_FREE_KEYS)]
+    cached.refreshing = True
+    try:
+        keys = _query_keys()
+    except SQLAlchemyError as error:
+        if cached.keys is None or not is_database_unavailable(error):
+            raise
+        # The database is away: the last good keys (and the pages cached under them) keep the
+        # anonymous picker answering; ask again after KEYS_TTL.
+        report_unavailable(error, "the anonymous picker serves its last good pack list")
+        cached.fetched_at = time.monotonic()
+        return cached.keys
+    finally:
+        cached.refreshing = False
     cached.fetched_at, cached.keys = now, keys
     return keys
+
+
+def _query_keys() -> list[tuple[int, int]]:
+    with db.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(_PUBLISHED_FREE_KEYS)]
 
 
 def packs_with_stickers(pack_ids: list[int]) -> dict[int, Pack]:
