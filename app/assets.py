@@ -23,38 +23,99 @@ def hashed_name(relative: str, data: bytes) -> str:
     return f"{stem}.{hashlib.sha256(data).hexdigest()[:12]}{ext}"
 
 
-def expected_manifest() -> dict[str, str]:
-    """What build() would write, computed from the sources."""
-    manifest = {}
-    for folder, _dirs, files in os.walk(SRC_DIR):
-        for name in sorted(files):
+# Scripts that always load together, served as one file each so a page makes one request where
+# it would make several: bundle name -> sources in the order they run.
+BUNDLES = {
+    "js/picker-bundle.js": ["js/widget-api.js", "js/picker-keys.js", "js/picker.js", "js/identity.js"],
+    "js/store-bundle.js": ["js/store-render.js", "js/store.js"],
+    "js/manager-bundle.js": ["js/widget-api.js", "js/manager.js"],
+}
+
+# Each source runs in its own function, as it would in its own <script>: its top-level names stay
+# its own, and an error in one is reported (thrown again, outside the bundle) while the rest run on.
+BUNDLED_SOURCE = """/* source: {name} */
+try {{
+(function () {{
+{code}
+}})();
+}} catch (error) {{ setTimeout(() => {{ throw error; }}); }}
+"""
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def bundle(sources: list[str], src_dir: str) -> bytes:
+    """The sources (names under src_dir) wrapped one by one and concatenated, in order."""
+    parts = []
+    for name in sources:
+        code = _read(os.path.join(src_dir, name)).decode("utf-8").rstrip("\n")
+        parts.append(BUNDLED_SOURCE.format(name=name, code=code))
+    return "\n".join(parts).encode("utf-8")
+
+
+def built_files(src_dir: str | None = None, bundles: dict[str, list[str]] | None = None) -> dict[str, bytes]:
+    """Every asset by its source name: each file of src_dir, then each bundle."""
+    src_dir = src_dir or SRC_DIR
+    bundles = BUNDLES if bundles is None else bundles
+    files = {}
+    for folder, _dirs, names in os.walk(src_dir):
+        for name in names:
             path = os.path.join(folder, name)
-            relative = os.path.relpath(path, SRC_DIR).replace(os.sep, "/")
-            with open(path, "rb") as handle:
-                manifest[relative] = hashed_name(relative, handle.read())
-    return dict(sorted(manifest.items()))
+            files[os.path.relpath(path, src_dir).replace(os.sep, "/")] = _read(path)
+    for name, sources in bundles.items():
+        if name in files:
+            raise ValueError(f"bundle {name!r} would hide the source file of the same name")
+        files[name] = bundle(sources, src_dir)
+    return dict(sorted(files.items()))
 
 
-def build() -> dict[str, str]:
+def expected_manifest(src_dir: str | None = None, bundles: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """What build() would write, computed from the sources."""
+    return {name: hashed_name(name, data) for name, data in built_files(src_dir, bundles).items()}
+
+
+def build(src_dir: str | None = None, dist_dir: str | None = None,
+          bundles: dict[str, list[str]] | None = None) -> dict[str, str]:
     """Write dist/ afresh: hashed copies, gzip siblings (WhiteNoise serves them) and manifest.json."""
     import gzip
 
-    manifest = expected_manifest()
-    shutil.rmtree(DIST_DIR, ignore_errors=True)
-    for relative, hashed in manifest.items():
-        target = os.path.join(DIST_DIR, hashed)
+    dist_dir = dist_dir or DIST_DIR
+    files = built_files(src_dir, bundles)
+    manifest = {name: hashed_name(name, data) for name, data in files.items()}
+    shutil.rmtree(dist_dir, ignore_errors=True)
+    for name, hashed in manifest.items():
+        target = os.path.join(dist_dir, hashed)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(os.path.join(SRC_DIR, relative), "rb") as handle:
-            data = handle.read()
         with open(target, "wb") as handle:
-            handle.write(data)
-        if relative.endswith((".js", ".css", ".svg")):
+            handle.write(files[name])
+        if name.endswith((".js", ".css", ".svg")):
             with open(target + ".gz", "wb") as handle:
-                handle.write(gzip.compress(data, 9, mtime=0))
-    with open(MANIFEST, "w", encoding="utf-8") as handle:
+                handle.write(gzip.compress(files[name], 9, mtime=0))
+    with open(os.path.join(dist_dir, "manifest.json"), "w", encoding="utf-8") as handle:
         json.dump(manifest, handle, indent=1, sort_keys=True)
         handle.write("\n")
     return manifest
+
+
+def stale_assets(src_dir: str | None = None, dist_dir: str | None = None,
+                 bundles: dict[str, list[str]] | None = None) -> list[str]:
+    """Names whose built file in dist_dir is missing, out of date or no longer wanted (a bundle goes
+    stale with any of its sources or its declaration); empty when dist_dir is current."""
+    dist_dir = dist_dir or DIST_DIR
+    try:
+        built = json.loads(_read(os.path.join(dist_dir, "manifest.json")))
+    except FileNotFoundError:
+        built = {}
+    files = built_files(src_dir, bundles)
+    stale = {name for name in built if name not in files}
+    for name, data in files.items():
+        path = os.path.join(dist_dir, hashed_name(name, data))
+        if built.get(name) != hashed_name(name, data) or not os.path.exists(path) or _read(path) != data:
+            stale.add(name)
+    return sorted(stale)
 
 
 def load_manifest() -> dict[str, str]:

@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
+from app.assets import asset_url
 from app.extensions import db
 from app.integrations import terms
 from app.models import Pack, PickerPack, TermsAcceptance
@@ -47,7 +48,7 @@ def test_manager_page_for_the_user(client, alice):
     assert 'data-theme="dark"' in html
     assert 'data-client-origins=""' in html
     assert "accept-terms" not in html
-    assert "/static/js/manager." in html
+    assert f'<script src="{asset_url("js/manager-bundle.js")}" defer></script>' in html  # one script request
     # Element frames it (no sandbox); the token in the URL makes it private.
     assert "X-Frame-Options" not in response.headers
     assert "frame-ancestors *" in response.headers["Content-Security-Policy"]

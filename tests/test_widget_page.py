@@ -78,12 +78,11 @@ def test_the_store_tab_is_a_button_whose_script_loads_only_when_wanted(client, p
     _, html = page(client)
     [button] = html.all("button", id="store-button")
     assert (button["type"], button["aria-controls"], button["aria-expanded"]) == ("button", "store", "false")
-    assert button["data-script"].split() == [asset_url("js/store-render.js"), asset_url("js/store.js")]
+    assert button["data-script"].split() == [asset_url("js/store-bundle.js")]
     [store] = html.all("section", id="store")
     assert "hidden" in store
-    # The sticker grid's first paint waits for no store code.
-    assert [script["src"] for script in html.all("script")] == [
-        asset_url("js/widget-api.js"), asset_url("js/picker.js"), asset_url("js/identity.js")]
+    # The sticker grid's first paint waits for no store code, and for one script request.
+    assert [script["src"] for script in html.all("script")] == [asset_url("js/picker-bundle.js")]
 
 
 def test_paid_and_unpublished_packs_are_not_listed(client, packs):

@@ -11,7 +11,7 @@ def assets_group():
 
 @assets_group.command("build")
 def assets_build():
-    """Write app/static/dist from app/static/src."""
+    """Write app/static/dist from app/static/src (files and bundles)."""
     from app.assets import build
 
     manifest = build()
@@ -21,9 +21,11 @@ def assets_build():
 @assets_group.command("check")
 def assets_check():
     """Exit non-zero when app/static/dist is stale."""
-    from app.assets import expected_manifest, load_manifest
+    from app.assets import stale_assets
 
-    if expected_manifest() != load_manifest():
-        click.echo("app/static/dist is stale: run 'flask --app wsgi assets build' and commit it.", err=True)
+    stale = stale_assets()
+    if stale:
+        click.echo(f"app/static/dist is stale ({', '.join(stale)}): "
+                   "run 'flask --app wsgi assets build' and commit it.", err=True)
         sys.exit(1)
     click.echo("Assets are up to date.")

@@ -1,6 +1,8 @@
-// Hexpack sticker picker: the picker UI over the Matrix widget API (widget-api.js).
+// Hexpack sticker picker: the picker UI over the Matrix widget API (widget-api.js), with the grids'
+// keyboard from picker-keys.js (window.hexpackGridKeys).
 "use strict";
 (() => {
+  const keys = window.hexpackGridKeys;
   // Connected before anything else so the client's first request (sent on iframe load) is never missed.
   const widget = window.hexpackTransport.connectWidgetApi();
   // Shared with identity.js and store.js: the transport, module events, the status toast,
@@ -26,6 +28,7 @@
       search: document.getElementById("search"),
       tabs: document.querySelector(".tabs"),
     };
+    keys.bind(dom.main, dom.search); // first: renderRecent() below resets the grids' tab stops
     // Pack icons come after the first screen of stickers (they wait in data-src so the
     // preload scanner queues the grid first).
     document.querySelectorAll(".tab img[data-src]").forEach(load);
@@ -52,11 +55,6 @@
     dom.main.addEventListener("click", (event) => {
       const button = event.target.closest("button.s");
       if (button) sendSticker(button);
-    });
-    dom.main.addEventListener("keydown", onGridKey);
-    // A sticker focused any other way (a click, Tab, a script) becomes its grid's tab stop.
-    dom.main.addEventListener("focusin", (event) => {
-      if (event.target.matches("button.s")) setTabStop(event.target.closest(".grid"), event.target);
     });
   }
 
@@ -131,7 +129,7 @@
     const fromRecent = button.closest("#recent") && document.activeElement === button;
     renderRecent();
     // The recent row is rebuilt with this sticker first: keep the keyboard on it.
-    if (fromRecent) moveTo(document.querySelector("#recent button.s"));
+    if (fromRecent) keys.moveTo(document.querySelector("#recent button.s"));
   }
 
   function loadRecent() {
@@ -158,7 +156,7 @@
     // While a search is active the recent row stays hidden (its stickers show in their packs).
     section.hidden = buttons.length === 0 || dom.search.value.trim() !== "";
     document.getElementById("recent-tab").hidden = buttons.length === 0;
-    resetTabStops();
+    keys.resetTabStops();
   }
 
   // Lower-cased words of a search box (the sticker search here, the pack search in store.js).
@@ -182,7 +180,7 @@
     });
     document.getElementById("no-results").hidden = shown > 0;
     if (terms.length === 0) renderRecent();
-    else resetTabStops();
+    else keys.resetTabStops();
     markActiveTab();
   }
 
@@ -190,94 +188,14 @@
     const search = dom.search;
     if (event.key === "ArrowDown" || (event.key === "Enter" && search.value.trim())) {
       // Enter or Down moves into the results; Enter on a sticker then sends it.
-      const first = firstSticker();
-      if (first) { moveTo(first); event.preventDefault(); }
+      const first = keys.firstSticker();
+      if (first) { keys.moveTo(first); event.preventDefault(); }
     } else if (event.key === "Escape" && search.value) {
       search.value = "";
       filter("");
       event.preventDefault();
     }
   }
-
-  // --- Keyboard in the sticker grids (a roving tabindex): each grid is one Tab stop, its sticker
-  // last focused while shown, else its first. Arrow keys move by the grid's actual column count and
-  // go on into the next or previous grid, Home/End go to a grid's ends; Enter and Space send.
-  function shownStickers(grid) {
-    return [...grid.querySelectorAll("button.s")].filter((button) => !button.hidden);
-  }
-
-  function shownGrids() {
-    return [...dom.main.querySelectorAll(".grid")]
-      .filter((grid) => grid.offsetParent && shownStickers(grid).length);
-  }
-
-  function setTabStop(grid, stop) {
-    grid.querySelectorAll("button.s").forEach((button) => {
-      const index = button === stop ? 0 : -1;
-      if (button.tabIndex !== index || !button.hasAttribute("tabindex")) button.tabIndex = index;
-    });
-  }
-
-  function resetTabStops() {
-    dom.main.querySelectorAll(".grid").forEach((grid) =>
-      setTabStop(grid, grid.querySelector('button.s[tabindex="0"]:not([hidden])') || shownStickers(grid)[0]));
-  }
-
-  function columnsOf(grid) {
-    return getComputedStyle(grid).gridTemplateColumns.split(" ").length;
-  }
-
-  function onGridKey(event) {
-    const keys = ["ArrowRight", "ArrowLeft", "ArrowDown", "ArrowUp", "Home", "End"];
-    if (!keys.includes(event.key) || !event.target.matches("button.s") || event.altKey || event.metaKey) return;
-    event.preventDefault();
-    const grids = shownGrids();
-    const grid = event.target.closest(".grid");
-    const at = { grids, grid: grids.indexOf(grid), stickers: shownStickers(grid), columns: columnsOf(grid) };
-    at.index = at.stickers.indexOf(event.target);
-    const next = keyTarget(event.key, at);
-    if (next) moveTo(next);
-    else if (event.key === "ArrowUp") dom.search.focus(); // from the top row back to the search box
-  }
-
-  // The sticker a key leads to from at.index in grid at.grid, or null at the picker's ends.
-  function keyTarget(key, at) {
-    const { stickers, index, columns } = at;
-    const column = index % columns;
-    const lastRow = Math.floor((stickers.length - 1) / columns);
-    switch (key) {
-      case "Home": return stickers[0];
-      case "End": return stickers[stickers.length - 1];
-      case "ArrowRight": return stickers[index + 1] || neighbourGrid(at, 1, 0);
-      case "ArrowLeft": return stickers[index - 1] || neighbourGrid(at, -1, Infinity);
-      case "ArrowUp": return index >= columns ? stickers[index - columns] : neighbourGrid(at, -1, column, true);
-      default: // ArrowDown: a short last row below is reached from any column
-        if (Math.floor(index / columns) < lastRow) return stickers[Math.min(index + columns, stickers.length - 1)];
-        return neighbourGrid(at, 1, column);
-    }
-  }
-
-  // In the next (direction 1) or previous (-1) shown grid: the sticker at `position` of its first
-  // row, or of its last row with `fromEnd`; positions past the end clamp to its last sticker.
-  function neighbourGrid(at, direction, position, fromEnd) {
-    const grid = at.grids[at.grid + direction];
-    if (!grid) return null;
-    const stickers = shownStickers(grid);
-    const start = fromEnd ? Math.floor((stickers.length - 1) / columnsOf(grid)) * columnsOf(grid) : 0;
-    return stickers[Math.min(start + position, stickers.length - 1)];
-  }
-
-  function moveTo(sticker) {
-    setTabStop(sticker.closest(".grid"), sticker);
-    sticker.focus();
-    sticker.scrollIntoView({ block: "nearest" });
-  }
-
-  function firstSticker() {
-    const grid = shownGrids()[0];
-    return grid ? shownStickers(grid)[0] : null;
-  }
-
 
   // The store tab's scripts (data-script: URLs in the order they run) load on the first sign of
   // interest in it (pointer, focus, click), so they cost the sticker grid's first paint nothing.

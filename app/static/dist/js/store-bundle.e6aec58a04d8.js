@@ -1,0 +1,442 @@
+/* source: js/store-render.js */
+try {
+(function () {
+// Hexpack store tab, its markup: a pack's row (icon, name, facts, previews and its Add, Buy or Pay
+// control) and the note above the list. Builds DOM from the catalogue and the tab's state only;
+// store.js (loaded right after this, on demand) owns the behaviour and passes its handlers in.
+// Exposed as window.hexpackStoreView.
+"use strict";
+(() => {
+  function el(tag, props, text) {
+    const node = Object.assign(document.createElement(tag), props || {});
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function image(url, size, className) {
+    const img = el("img", { src: url, alt: "", width: size, height: size, loading: "lazy", decoding: "async" });
+    if (className) img.className = className;
+    return img;
+  }
+
+  // Written as the web pages write it (app/payments/money.py follows Intl's "en" format): $0.50,
+  // whatever language the Matrix client reports, since every Hexpack page is in English.
+  function price(pack) {
+    const { amount, currency, decimals } = pack.price;
+    const value = amount / Math.pow(10, decimals);
+    try {
+      return new Intl.NumberFormat("en", {
+        style: "currency", currency: currency.toUpperCase(), minimumFractionDigits: decimals,
+        maximumFractionDigits: decimals,
+      }).format(value);
+    } catch (e) { // a currency code this browser does not know
+      return currency.toUpperCase() + "\u00a0" + value.toFixed(decimals);
+    }
+  }
+
+  // shop: { inPicker(slug), pending, busy, payLinks (Maps by slug), add(pack), buy(pack) }
+  function row(pack, shop) {
+    const item = el("li", { className: "item" });
+    item.dataset.pack = pack.slug;
+    const link = el("a", { className: "item-link", href: pack.url, target: "_blank", rel: "noopener",
+                           title: "All stickers, license and attribution (opens a new tab)" });
+    const text = el("span", { className: "item-text" });
+    const previews = el("span", { className: "item-previews" });
+    pack.previews.slice(1).forEach((url) => previews.append(image(url, 22)));
+    text.append(el("span", { className: "item-name" }, pack.name), facts(pack, shop), previews);
+    link.append(image(pack.icon_url, 40, "item-icon"), text);
+    item.append(link, control(pack, shop));
+    return item;
+  }
+
+  // "3 stickers · $0.50 · awaiting payment", where the price never breaks across lines.
+  function facts(pack, shop) {
+    const meta = el("span", { className: "item-meta" }, pack.stickers + (pack.stickers === 1 ? " sticker · " : " stickers · "));
+    meta.append(el("span", { className: "price" }, pack.free ? "Free" : price(pack)));
+    if (shop.pending.has(pack.slug)) meta.append(" · awaiting payment");
+    else if (pack.owned && !pack.free && !shop.inPicker(pack.slug)) meta.append(" · yours, hidden");
+    return meta;
+  }
+
+  function control(pack, shop) {
+    const slug = pack.slug;
+    if (shop.inPicker(slug)) return el("span", { className: "badge owned" }, "✓ In your picker");
+    if (shop.busy.has(slug)) {
+      const working = el("button", { type: "button", className: "act" }, shop.busy.get(slug));
+      working.setAttribute("aria-disabled", "true"); // still focusable; a second click does nothing
+      return working;
+    }
+    if (shop.payLinks.has(slug)) {
+      const pay = el("a", { className: "act", href: shop.payLinks.get(slug), target: "_blank", rel: "noopener" }, "Pay");
+      pay.setAttribute("aria-label", "Pay: " + pack.name + " (opens Stripe Checkout in a new tab)");
+      return pay;
+    }
+    if (pack.free || pack.owned) return button("Add", "Add " + pack.name + " to your picker", () => shop.add(pack));
+    if (!pack.for_sale) return el("span", { className: "badge" }, "Not for sale");
+    // The accessible name starts with the visible text, so "Buy $0.50" works as a voice command.
+    const text = "Buy " + price(pack);
+    return button(text, text + ": " + pack.name + " (opens Stripe Checkout in a new tab)", () => shop.buy(pack));
+  }
+
+  function button(text, label, onClick) {
+    const control = el("button", { type: "button", className: "act" }, text);
+    control.setAttribute("aria-label", label);
+    control.addEventListener("click", onClick);
+    return control;
+  }
+
+  // One short line over the list (what stands between the user and buying, and the way past it),
+  // with the longer reason behind a "Why?" disclosure. `about`: { state (identity.js), selling,
+  // anyPaid, signIn() }.
+  function fillNote(note, about) {
+    const line = noteLine(about);
+    const key = line ? line.text + "|" + (line.action || "") : "";
+    if (note.dataset.key === key) return; // unchanged: an open "Why?" and the focus stay put
+    note.dataset.key = key;
+    note.hidden = !line;
+    note.replaceChildren();
+    if (!line) return;
+    note.append(line.text);
+    if (line.action) {
+      const action = el("button", { type: "button", className: "link" }, line.action);
+      action.addEventListener("click", () => about.signIn());
+      note.append(" ", action);
+    }
+    if (line.why) note.append(" ", ...disclosure(line.why));
+  }
+
+  function noteLine({ state, selling, anyPaid }) {
+    const needs = (selling ? "Buying" : "Adding") + " needs your Matrix identity.";
+    const closed = !selling && anyPaid ? "Paid packs are not for sale here at the moment. " : "";
+    if (state === "signing-in") return { text: closed + "Checking your Matrix identity…" };
+    if (state === "declined") return { text: closed + needs, action: "Verify identity" };
+    if (state === "failed") return { text: closed + "Your Matrix identity could not be verified.", action: "Try again" };
+    if (state === "no-client") {
+      return { text: closed + needs, why: "Only your Matrix client (such as Element) can share it, and "
+               + "this picker is not open in one: open it from the sticker button of a chat." };
+    }
+    return closed ? { text: closed.trim() } : null;
+  }
+
+  function disclosure(text) {
+    const toggle = el("button", { type: "button", className: "link" }, "Why?");
+    const detail = el("span", { className: "why", hidden: true }, text);
+    detail.id = "store-note-why";
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-controls", detail.id);
+    toggle.addEventListener("click", () => {
+      detail.hidden = !detail.hidden;
+      toggle.setAttribute("aria-expanded", String(!detail.hidden));
+    });
+    return [toggle, detail];
+  }
+
+  window.hexpackStoreView = { el, price, row, fillNote };
+})();
+})();
+} catch (error) { setTimeout(() => { throw error; }); }
+
+/* source: js/store.js */
+try {
+(function () {
+// Hexpack store tab: every published pack, with Add (free packs) and Buy (Stripe Checkout in a new
+// tab, since Checkout cannot be framed and the picker's sandbox forbids top navigation). Loaded on
+// demand by picker.js after store-render.js (window.hexpackStoreView: the rows and the note); uses
+// window.hexpackWidget (say, on, searchTerms), its identity (identity.js: token, authorised fetch,
+// refresh of the user's picker) and window.hexpackTransport.jsonAnswer.
+// After Buy it refreshes the picker every few seconds while it is visible, until the pack shows up.
+"use strict";
+(() => {
+  const storeView = window.hexpackStoreView;
+  const el = storeView.el;
+  const widget = window.hexpackWidget;
+  const identity = widget.identity;
+  const say = widget.say;
+  const answer = window.hexpackTransport.jsonAnswer;
+  const POLL_EVERY = 3000;
+  const POLL_FOR = 15 * 60 * 1000; // most buyers pay within minutes; visibility refreshes after that
+  const button = document.getElementById("store-button");
+  const view = document.getElementById("store");
+  const main = document.getElementById("packs");
+  const tabs = document.querySelector("nav.tabs");
+  const search = document.getElementById("search");
+  const heading = el("h2", { tabIndex: -1 }, "Store");
+  const note = el("p", { className: "store-note", hidden: true });
+  const list = el("ul", { className: "store-list" });
+  const empty = el("p", { className: "empty" }, "Loading the store…");
+  empty.setAttribute("role", "status"); // loading, failed, nothing found: said as it changes
+  view.append(heading, note, list, empty);
+
+  let catalogue = null; // the last answer of GET /api/v1/store
+  let loadedFor = undefined; // the token that answer was for
+  let scrollBefore = 0;
+  const pending = new Map(); // slug -> name of packs bought here that the picker does not show yet
+  const busy = new Map(); // slug -> label, while its Add or Buy request runs
+  const payLinks = new Map(); // slug -> Checkout URL, when the browser blocked the new tab
+  const checkoutTabs = new Map(); // slug -> the tab we opened for its Checkout
+  let pollTimer = null;
+  let pollUntil = 0;
+  let widgetVisible = true;
+  // What store-render.js draws each row from.
+  const shop = { inPicker, pending, busy, payLinks, add: addPack, buy };
+
+  function isOpen() {
+    return !view.hidden;
+  }
+
+  function toggle() {
+    if (isOpen()) close();
+    else open();
+  }
+
+  function open() {
+    scrollBefore = window.scrollY;
+    show(true);
+    heading.focus({ preventScroll: true });
+    if (!catalogue || loadedFor !== token()) load();
+    else render();
+  }
+
+  function close() {
+    show(false);
+  }
+
+  // The store in place of the stickers (storeShown) or back; each keeps its own scroll position.
+  function show(storeShown) {
+    resetSearch(storeShown ? "Search the store" : "Search stickers");
+    view.hidden = !storeShown;
+    main.hidden = storeShown;
+    tabs.hidden = storeShown;
+    button.setAttribute("aria-expanded", String(storeShown));
+    button.textContent = storeShown ? "Stickers" : "Store";
+    window.scrollTo(0, storeShown ? 0 : scrollBefore);
+  }
+
+  // The search box filters the store while it is open, the stickers otherwise.
+  function resetSearch(placeholder) {
+    search.placeholder = placeholder;
+    if (search.value) {
+      search.value = "";
+      search.dispatchEvent(new Event("input"));
+    }
+  }
+
+  function token() {
+    return identity ? identity.token : null;
+  }
+
+  async function load() {
+    try {
+      const response = token() ? await identity.fetch("/api/v1/store")
+        : await fetch("/api/v1/store", { credentials: "omit" });
+      catalogue = await answer(response);
+      loadedFor = token();
+      render();
+    } catch (error) {
+      if (!catalogue) showLoadFailure(error);
+    }
+  }
+
+  function showLoadFailure(error) {
+    const reason = error.status ? error.message : "the server did not answer";
+    const retry = el("button", { type: "button", className: "link" }, "Retry");
+    retry.addEventListener("click", () => {
+      heading.focus({ preventScroll: true }); // where opening the store puts it, as this button goes
+      empty.textContent = "Loading the store…";
+      load();
+    });
+    empty.replaceChildren("Could not load the store (" + reason + "). ", retry);
+  }
+
+  function render() {
+    renderNote();
+    if (!catalogue) return;
+    // Keep the keyboard focus on the same control of the same pack across the re-render.
+    const focused = document.activeElement;
+    const row = focused && list.contains(focused) ? focused.closest("li.item") : null;
+    const part = focused && focused.classList.contains("item-link") ? ".item-link" : ".act";
+    list.replaceChildren(...catalogue.packs.map((pack) => storeView.row(pack, shop)));
+    empty.textContent = catalogue.packs.length ? "" : "No packs in the store yet.";
+    empty.hidden = catalogue.packs.length > 0;
+    filter();
+    if (row) {
+      const again = list.querySelector('li[data-pack="' + CSS.escape(row.dataset.pack) + '"]');
+      if (again) (again.querySelector(part) || again.querySelector(".item-link")).focus();
+    }
+  }
+
+  function renderNote() {
+    storeView.fillNote(note, {
+      state: identity ? identity.state : "no-client",
+      selling: !catalogue || catalogue.payments,
+      anyPaid: !!catalogue && catalogue.packs.some((pack) => !pack.free),
+      signIn: () => identity.signIn(),
+    });
+  }
+
+  function inPicker(slug) {
+    return !!document.getElementById("pack-" + slug);
+  }
+
+  function needIdentity() {
+    if (token()) return false;
+    const state = identity ? identity.state : "no-client";
+    const retry = { declined: "Verify identity", failed: "Try again" }[state];
+    say("Buying and adding packs needs your Matrix identity" + (retry ? ": choose “" + retry + "” above." : "."));
+    return true;
+  }
+
+  function addPack(pack) {
+    if (needIdentity()) return;
+    busy.set(pack.slug, "Adding…");
+    render();
+    identity.fetch("/api/v1/me/packs/" + encodeURIComponent(pack.slug) + "/add", { method: "POST" })
+      .then(answer)
+      .then(() => identity.refresh())
+      .then(() => say(pack.name + " is in your picker."))
+      .catch((error) => say("Could not add " + pack.name + ": " + error.message))
+      .finally(() => { busy.delete(pack.slug); render(); });
+  }
+
+  function buy(pack) {
+    if (needIdentity()) return;
+    const open = checkoutTabs.get(pack.slug);
+    if (open && !open.closed) { // a second click (or a double click): one tab per checkout
+      open.focus();
+      return;
+    }
+    // Open the tab now, inside the click: once the API has answered the browser would block it.
+    const tab = openBlankTab();
+    if (tab) checkoutTabs.set(pack.slug, tab);
+    busy.set(pack.slug, "Opening…");
+    render();
+    identity.fetch("/api/v1/checkout", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ pack: pack.slug }),
+    })
+      .then(answer)
+      .then((data) => checkoutReady(pack, tab, data.checkout_url))
+      .catch((error) => checkoutFailed(pack, tab, error))
+      .finally(() => { busy.delete(pack.slug); render(); });
+  }
+
+  function checkoutReady(pack, tab, url) {
+    watch(pack);
+    if (tab && !tab.closed) {
+      tab.location.href = url;
+      say("Pay in the new tab: " + pack.name + " appears here as soon as the payment is through.");
+    } else {
+      payLinks.set(pack.slug, url); // a link is a fresh click, which browsers allow
+      say((tab ? "The new tab was closed" : "Your browser blocked the new tab") +
+          ": choose “Pay” to open Stripe Checkout.");
+    }
+  }
+
+  function checkoutFailed(pack, tab, error) {
+    if (tab) tab.close();
+    checkoutTabs.delete(pack.slug);
+    if (error.errcode === "ORG.HEXPACK.ALREADY_OWNED") {
+      pack.owned = true;
+      identity.refresh().catch(() => {}).then(render);
+    }
+    say(error.status === 409 ? error.message : "Could not start the payment: " + error.message);
+  }
+
+  function openBlankTab() {
+    const tab = window.open("", "_blank");
+    if (!tab) return null;
+    try {
+      tab.opener = null; // the payment page gets no handle on the picker
+      tab.document.title = "Stripe Checkout";
+      tab.document.body.textContent = "Opening Stripe Checkout…";
+    } catch (e) { /* the tab works without its placeholder text */ }
+    return tab;
+  }
+
+  // --- After Buy: refresh the user's picker until the pack is in it.
+  function watch(pack) {
+    pending.set(pack.slug, pack.name);
+    pollUntil = Date.now() + POLL_FOR;
+    schedule();
+  }
+
+  function schedule() {
+    clearTimeout(pollTimer);
+    pollTimer = null;
+    if (!pending.size) return;
+    if (Date.now() > pollUntil) {
+      pending.clear();
+      payLinks.clear();
+      if (catalogue) render();
+      return;
+    }
+    if (document.visibilityState === "visible" && widgetVisible) pollTimer = setTimeout(poll, POLL_EVERY);
+  }
+
+  function poll() {
+    pollTimer = null;
+    identity.refresh().catch(() => {}).then(schedule);
+  }
+
+  widget.on("packs", () => {
+    pending.forEach((name, slug) => {
+      if (!inPicker(slug)) return;
+      pending.delete(slug);
+      payLinks.delete(slug);
+      checkoutTabs.delete(slug);
+      const entry = catalogue && catalogue.packs.find((pack) => pack.slug === slug);
+      if (entry) entry.owned = true;
+      say("Thank you! " + name + " is in your picker.");
+    });
+    if (!pending.size) schedule();
+    if (catalogue) render();
+  });
+
+  widget.on("identity", () => {
+    if (!isOpen()) return;
+    if (token() && loadedFor !== token()) load();
+    else renderNote();
+  });
+
+  widget.on("visibility", (visible) => {
+    widgetVisible = !!visible; // identity.js refreshes the picker when it is shown again
+    schedule();
+  });
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && pending.size) poll();
+    else schedule();
+  });
+
+  // --- Keyboard and search.
+  function filter() {
+    const terms = widget.searchTerms(search.value);
+    let shown = 0;
+    list.querySelectorAll("li.item").forEach((row) => {
+      const pack = catalogue.packs.find((entry) => entry.slug === row.dataset.pack);
+      const hay = [pack.name, pack.author, pack.description, pack.slug].join(" ").toLowerCase();
+      row.hidden = !terms.every((term) => hay.includes(term));
+      if (!row.hidden) shown++;
+    });
+    if (catalogue.packs.length) {
+      empty.hidden = shown > 0;
+      empty.textContent = "No packs match your search.";
+    }
+  }
+
+  search.addEventListener("input", () => { if (isOpen() && catalogue) filter(); });
+  search.addEventListener("keydown", (event) => {
+    if (!isOpen() || event.key !== "ArrowDown") return;
+    const first = list.querySelector("li.item:not([hidden]) a");
+    if (first) { first.focus(); event.preventDefault(); }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !isOpen()) return;
+    if (event.defaultPrevented) { if (catalogue) filter(); return; } // the search box was cleared
+    close();
+    button.focus();
+  });
+
+  widget.store = { toggle, open, close };
+})();
+})();
+} catch (error) { setTimeout(() => { throw error; }); }
