@@ -124,6 +124,9 @@ class Sticker(db.Model):
     thumb_width: Mapped[int] = mapped_column(Integer)
     thumb_height: Mapped[int] = mapped_column(Integer)
     thumb_size: Mapped[int] = mapped_column(Integer)
+    # A still first frame of an animated thumbnail (same size, WebP); None for a static sticker.
+    poster_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    poster_mimetype: Mapped[str | None] = mapped_column(String(64))
     mxc_uri: Mapped[str | None] = mapped_column(String(255))
     # The homeserver the mxc:// URI was uploaded to, so a change of server re-publishes.
     mxc_homeserver: Mapped[str | None] = mapped_column(String(255))

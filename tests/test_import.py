@@ -321,6 +321,32 @@ def test_animated_images_stay_animated(app, tmp_path, fmt, mimetype):
     image, thumb = stored(sticker.image_sha256), stored(sticker.thumb_sha256)
     assert image.format == fmt and image.n_frames == 4
     assert thumb.format == "WEBP" and thumb.n_frames == 4
+    poster = stored(sticker.poster_sha256)  # the store shows it still, and animates on hover
+    assert sticker.poster_mimetype == "image/webp"
+    assert poster.format == "WEBP" and poster.n_frames == 1 and poster.size == thumb.size
+
+
+def test_a_pack_imported_before_posters_gets_them_and_keeps_its_ids_and_mxc_uris(app, tmp_path):
+    folder = write_pack(tmp_path / "anim", images={"spin.gif": animated_bytes("GIF", frames=3)})
+    import_path(str(folder))
+    [sticker] = stickers_of("blobs")
+    sticker_id, sticker.poster_sha256, sticker.poster_mimetype = sticker.id, None, None
+    sticker.mxc_uri, sticker.mxc_homeserver = "mxc://hs.example/spin", "https://hs.example"
+    # What a database of the previous import format holds: its digest no longer matches.
+    db.session.scalar(select(Pack)).source_digest = "0" * 64
+    db.session.commit()
+
+    [result] = import_path(str(folder))
+
+    [sticker] = stickers_of("blobs")
+    assert result.changed and sticker.id == sticker_id and sticker.poster_sha256 is not None
+    assert (sticker.mxc_uri, sticker.mxc_homeserver) == ("mxc://hs.example/spin", "https://hs.example")
+
+
+def test_static_stickers_have_no_poster(app, tmp_path):
+    import_path(str(write_pack(tmp_path / "still", count=2)))
+
+    assert [(s.poster_sha256, s.poster_mimetype) for s in stickers_of("blobs")] == [(None, None)] * 2
 
 
 def test_metadata_is_stripped(app, tmp_path):

@@ -7,7 +7,8 @@ from app.packs import images
 from app.packs.manifest import PackSpec
 
 # Part of every digest: a change to how images are normalised makes every pack import again.
-NORMALISATION = f"hexpack-import/1 side={images.MAX_SIDE} thumb={images.THUMB_SIDE}"
+# 2: posters (first frames) of animated thumbnails.
+NORMALISATION = f"hexpack-import/2 side={images.MAX_SIDE} thumb={images.THUMB_SIDE}"
 
 
 def source_digest(spec: PackSpec, source, *, base: str, limit: int) -> str:

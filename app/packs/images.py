@@ -31,6 +31,7 @@ class EncodedImage:
 class NormalisedSticker:
     image: EncodedImage
     thumbnail: EncodedImage
+    poster: EncodedImage | None  # the first frame of an animated thumbnail; None when static
 
 
 def normalise(data: bytes, *, name: str, max_bytes: int, max_pixels: int) -> NormalisedSticker:
@@ -60,7 +61,8 @@ def normalise(data: bytes, *, name: str, max_bytes: int, max_pixels: int) -> Nor
             raise ImportFailed(f"{name}: the image is broken or truncated ({error}).") from None
     image = _encode(frames, durations, loop, source_format, MAX_SIDE)
     thumbnail = _encode(frames, durations, loop, "WEBP", THUMB_SIDE, thumbnail=True)
-    return NormalisedSticker(image=image, thumbnail=thumbnail)
+    poster = _encode(frames[:1], durations[:1], loop, "WEBP", THUMB_SIDE, thumbnail=True) if len(frames) > 1 else None
+    return NormalisedSticker(image=image, thumbnail=thumbnail, poster=poster)
 
 
 def describe_content(data: bytes) -> str:

@@ -133,12 +133,15 @@ def _store(spec: PackSpec, images: list[NormalisedSticker], digest: str) -> Impo
 def _update_sticker(sticker: Sticker, spec: StickerSpec, image: NormalisedSticker, position: int) -> bool:
     image_sha = put_blob(image.image.data, image.image.mimetype)
     thumb_sha = put_blob(image.thumbnail.data, image.thumbnail.mimetype)
+    poster = image.poster
+    poster_sha = put_blob(poster.data, poster.mimetype) if poster else None
     info = spec.info or {}
     values = dict(
         position=position, body=spec.body, emoji=spec.emoji, tags=" ".join(spec.tags),
         image_sha256=image_sha, thumb_sha256=thumb_sha,
         thumb_mimetype=image.thumbnail.mimetype, thumb_width=image.thumbnail.width,
         thumb_height=image.thumbnail.height, thumb_size=len(image.thumbnail.data),
+        poster_sha256=poster_sha, poster_mimetype=poster.mimetype if poster else None,
         # A maunium sticker's mxc:// file is the original; describe that, not our preview copy.
         mimetype=info.get("mimetype") or image.image.mimetype,
         width=int(info.get("w") or image.image.width),

@@ -23,6 +23,14 @@ def sticker_preview_url(sticker) -> str:
     return media_url(sticker.thumb_sha256, sticker.thumb_mimetype)
 
 
+@bp.app_template_global()
+def sticker_poster_url(sticker) -> str:
+    """A still preview: the poster of an animated sticker, the thumbnail of a static one."""
+    if sticker.poster_sha256 is None:
+        return sticker_preview_url(sticker)
+    return media_url(sticker.poster_sha256, sticker.poster_mimetype)
+
+
 @bp.get("/")
 def index():
     return redirect(url_for("store.pack_list"))
