@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from app.extensions import db
 from tests.factories import pack_row, signed_in_user
 from tests.support.database import empty_tables
 
