@@ -4,12 +4,11 @@ widget host, and the shared users."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
 from app.caching import clear_caches
-from tests.support.database import TestDatabase
+from tests.support.database import TestDatabase, empty_tables
 
 pytest_plugins = [
     "tests.support.fixtures.servers",
@@ -32,16 +31,6 @@ def test_database(tmp_path_factory):
     database.drop()
 
 
-def _empty_tables() -> None:
-    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(text(f'DELETE FROM "{table}"'))
-    db.session.commit()
-
-
 @pytest.fixture
 def app_config(test_database, tmp_path):
     """The test_config mapping; tests may change it before `app` is created."""
@@ -59,7 +48,7 @@ def app_config(test_database, tmp_path):
 def app(app_config):
     app = create_app(app_config)
     with app.app_context():
-        _empty_tables()
+        empty_tables()
         clear_caches(app)  # every app cache (app.caching): keys hold pack ids, which an empty database reuses
         yield app
         db.session.remove()

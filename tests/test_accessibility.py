@@ -1,7 +1,9 @@
 """axe-core (pinned in tests/widget_host/package-lock.json) on every page, light and dark, in Chromium.
 
-Each page is opened on a live server with packs, a signed-in user and orders in place; axe's script is
-injected (the context bypasses the pages' CSP for that only) and any violation fails the test, listed
+Each page is opened on a live server with packs, a signed-in user and orders in place, in the state
+named (the signed-in picker with favourites, recently used stickers and the Manage button; the
+signed-in store tab with an owned pack and a Buy button; a paid and an unpaid checkout; the 503 a
+loopback PUBLIC_URL gives another host; an empty store); axe's script is injected (the context bypasses the pages' CSP for that only) and any violation fails the test, listed
 with its rule, impact and the offending elements.
 """
 from __future__ import annotations
@@ -11,14 +13,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from PIL import Image, ImageDraw
 
-from app.auth.tokens import get_or_create_user, issue_token
 from app.extensions import db
 from app.integrations import terms
+from app.library.services import add_favourite
 from app.models import TermsAcceptance
-from app.packs.importer import import_path
-from tests.payments.flows import start_checkout
+from tests.factories import grant, imported_pack, price, signed_in_user
+from tests.payments.flows import paid_session, start_checkout
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "widget_host" / "node_modules" / "axe-core" / "axe.min.js"
@@ -32,52 +33,66 @@ def app_config(app_config, fake_stripe):
     return {**app_config, **fake_stripe.app_settings()}
 
 
-def make_pack(folder: Path, slug: str, name: str, *, price: int = 0, count: int = 6) -> None:
-    folder.mkdir()
-    stickers = []
-    for index in range(count):
-        image = Image.new("RGBA", (160, 160), (0, 0, 0, 0))
-        ImageDraw.Draw(image).regular_polygon((80, 80, 70), 6, fill=(30 + 30 * index, 140, 220 - 30 * index, 255))
-        image.save(folder / f"{index}.png")
-        stickers.append({"file": f"{index}.png", "body": f"{name} {index}", "emoji": "⬡"})
-    (folder / "pack.json").write_text(json.dumps({
-        "name": name, "slug": slug, "license": "CC-BY-4.0", "attribution": "Drawn for the tests",
-        "author": "Hex Artist", "description": f"{count} hexagons.", "stickers": stickers,
-        "price": {"amount": price, "currency": "usd"} if price else 0}))
-    import_path(str(folder))
-
-
 class Site:
-    pass
+    """The live server's URL and the pages to check, by name (paths may hold {scheme})."""
+
+
+REMOTE_HOST = "stickers.example.org"  # not loopback, while PUBLIC_URL is: the app answers 503
+
+
+def accepted_terms(person) -> None:
+    for policy in terms.POLICIES:
+        db.session.add(TermsAcceptance(user_id=person.user.id, policy=policy.key, version=policy.version))
+    db.session.commit()
 
 
 @pytest.fixture
-def site(app, client, live_server, tmp_path):
-    """Two packs (one free, one $0.50), a user who accepted the terms, an unpaid order."""
-    make_pack(tmp_path / "blobs", "blobs", "Blobs")
-    make_pack(tmp_path / "gold", "gold-hex", "Gold Hex", price=50, count=1)
-    user = get_or_create_user("@alice:example.org")
-    for policy in terms.POLICIES:
-        db.session.add(TermsAcceptance(user_id=user.id, policy=policy.key, version=policy.version))
-    db.session.commit()
-    buyer = type("Buyer", (), {"headers": {"Authorization": f"Bearer {issue_token(user=user, kind='widget')}"}})
-    order = start_checkout(client, buyer, "gold-hex")
-    session_id = order["checkout_url"].rsplit("/", 1)[1]
+def site(app, client, live_server, fake_stripe, tmp_path):
+    """Three packs (Blobs free, Gold Hex $0.50, Silver Hex $0.50 granted to Alice); Alice accepted the
+    terms, starred a sticker and has an unpaid Gold Hex order; Bob paid for Gold Hex on the fake Stripe."""
+    blobs = imported_pack(tmp_path / "blobs", "blobs", name="Blobs", author="Hex Artist", count=6, size=(160, 160))
+    imported_pack(tmp_path / "gold", "gold-hex", name="Gold Hex", author="Hex Artist", price=price(50), count=1,
+                  size=(160, 160))
+    silver = imported_pack(tmp_path / "silver", "silver-hex", name="Silver Hex", author="Hex Artist",
+                           price=price(50), count=2, size=(160, 160))
+    alice, bob = signed_in_user("@alice:example.org"), signed_in_user("@bob:example.org")
+    accepted_terms(alice)
+    accepted_terms(bob)
+    grant(alice.user, silver)
+    add_favourite(user=alice.user, sticker_id=blobs.stickers[0].id)
+    unpaid = start_checkout(client, alice, "gold-hex")["checkout_url"].rsplit("/", 1)[1]
+    paid, _ = paid_session(client, fake_stripe, bob, "gold-hex")
+    picker = f"/api/widgets/stickerpicker?theme={{scheme}}&widgetId=hexpack&scalar_token={quote(alice.token)}"
+    alice_im = signed_in_user("@alice:example.org", kind="im")  # the manager's scalar_token
+    manager = f"/manager?scalar_token={quote(alice_im.token)}&theme={{scheme}}"
     s = Site()
     s.url = live_server.url
+    s.recent_sticker_id = blobs.stickers[1].id  # "recently used" lives in the picker's localStorage
     s.paths = {
         "packs": "/packs",
         "pack": "/packs/blobs",
         "paid-pack": "/packs/gold-hex",
         "terms": "/terms/" + terms.POLICIES[0].document("en"),
-        "checkout-success": f"/checkout/success?session_id={session_id}",
+        "checkout-success": f"/checkout/success?session_id={unpaid}",
+        "checkout-success-paid": f"/checkout/success?session_id={paid['id']}",
         "checkout-cancel": "/checkout/cancel?pack=gold-hex",
         "not-found": "/packs/no-such-pack",
         "manager-signed-out": "/manager?theme={scheme}",
-        "manager": f"/manager?scalar_token={quote(issue_token(user=user, kind='im'))}&theme={{scheme}}",
+        "manager": manager,
+        "public-url-503": f"http://{REMOTE_HOST}" + manager,
         "picker": "/api/widgets/stickerpicker?theme={scheme}",
         "store-tab": "/api/widgets/stickerpicker?theme={scheme}",
+        "picker-signed-in": picker,
+        "store-tab-signed-in": picker,
     }
+    return s
+
+
+@pytest.fixture
+def empty_site(app, live_server):
+    s = Site()
+    s.url = live_server.url
+    s.paths = {"packs-empty": "/packs"}
     return s
 
 
@@ -98,29 +113,74 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def open_page(chromium, site, name: str, scheme: str):
-    picker = name in ("picker", "store-tab")
-    context = chromium.new_context(viewport=POPOVER if picker else DESKTOP, color_scheme=scheme, bypass_csp=True)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(site.url + site.paths[name].format(scheme=scheme))
-    if name == "store-tab":
+def serve_as_remote_host(page, client) -> None:
+    """Requests to REMOTE_HOST are answered in-process by the app with that Host header: Chromium
+    never leaves loopback, and the app sees the non-loopback Host it refuses to serve a loopback
+    PUBLIC_URL to."""
+    def answer(route):
+        path = route.request.url.split(REMOTE_HOST, 1)[1]
+        with client.get(path, headers={"Host": REMOTE_HOST}) as response:
+            route.fulfill(status=response.status_code, headers=dict(response.headers), body=response.get_data())
+    page.route(f"http://{REMOTE_HOST}/**", answer)
+
+
+def show_state(page, name: str) -> None:
+    """Wait until the page shows what its name promises (opening the store tab where named)."""
+    if name == "picker-signed-in":
+        page.locator("#hexpack-manage").wait_for()
+        page.locator("#pack-_favourites button.s").first.wait_for()
+        page.locator("#recent button.s").first.wait_for()
+    if name == "checkout-success-paid":
+        page.locator(".status-paid").wait_for()
+    if name.startswith("store-tab"):
         page.locator("#store-button").click()
         page.locator("#store li.item").first.wait_for()
-    return context, page
+    if name == "store-tab-signed-in":
+        page.locator('#store li.item[data-pack="gold-hex"]').get_by_role("button", name="Buy $0.50").wait_for()
+        page.locator('#store li.item[data-pack="silver-hex"] .badge.owned').wait_for()  # granted, in the picker
 
 
-PAGES = ("packs", "pack", "paid-pack", "terms", "checkout-success", "checkout-cancel", "not-found",
-         "manager-signed-out", "manager", "picker", "store-tab")
+def open_page(chromium, site, name: str, scheme: str, client=None):
+    picker = name.startswith(("picker", "store-tab"))
+    context = chromium.new_context(viewport=POPOVER if picker else DESKTOP, color_scheme=scheme, bypass_csp=True)
+    context.set_default_timeout(15_000)
+    if name == "picker-signed-in":
+        recent = json.dumps([{"id": str(site.recent_sticker_id)}])
+        context.add_init_script(f"localStorage.setItem('hexpackRecentStickers', {json.dumps(recent)})")
+    page = context.new_page()
+    path = site.paths[name].format(scheme=scheme)
+    if path.startswith("http://"):
+        serve_as_remote_host(page, client)
+        response = page.goto(path)
+    else:
+        response = page.goto(site.url + path)
+    show_state(page, name)
+    return context, page, response
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-@pytest.mark.parametrize("name", PAGES)
-def test_no_axe_violations(chromium, site, name, scheme):
+PAGES = ("packs", "pack", "paid-pack", "terms", "checkout-success", "checkout-success-paid", "checkout-cancel",
+         "not-found", "manager-signed-out", "manager", "public-url-503", "picker", "store-tab", "picker-signed-in",
+         "store-tab-signed-in")
+STATUS = {"not-found": 404, "manager-signed-out": 401, "public-url-503": 503}
+
+
+def check(chromium, site, name, scheme, client=None):
     assert AXE.exists(), "axe-core is missing: run 'make setup-test' (npm ci in tests/widget_host)"
-    context, page = open_page(chromium, site, name, scheme)
+    context, page, response = open_page(chromium, site, name, scheme, client)
     try:
+        assert response.status == STATUS.get(name, 200), f"{name}: HTTP {response.status}"
         violations = axe_violations(page)
     finally:
         context.close()
     assert violations == [], f"{name} ({scheme}):\n{describe(violations)}"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("name", PAGES)
+def test_no_axe_violations(chromium, client, site, name, scheme):
+    check(chromium, site, name, scheme, client)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_no_axe_violations_on_an_empty_store(chromium, empty_site, scheme):
+    check(chromium, empty_site, "packs-empty", scheme)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 
 from tests.support.gunicorn import Gunicorn
+from tests.support.wait import wait_until
 
 TOKEN = "SeCrEtScAlArToKeN0123456789"
 ONE_WORKER = {"WEB_CONCURRENCY": "1"}  # what is checked here does not depend on the worker count
@@ -26,13 +26,10 @@ def send_raw(port: int, data: bytes) -> bytes:
         return b"".join(chunks)
 
 
-def wait_for_log(server: Gunicorn, needle: str, seconds: float = 10.0) -> str:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if needle in server.log():
-            break
-        time.sleep(0.2)
-    return server.log()
+def wait_for_log(server: Gunicorn, needle: str, seconds: float = 30.0) -> str:
+    """The server's log once it contains `needle`."""
+    return wait_until(lambda: needle in server.log() and server.log(), timeout=seconds, interval=0.2,
+                      message=lambda: f"{needle!r} in the gunicorn log:\n{server.log()}")
 
 
 def test_no_log_line_carries_a_query_string(test_database, tmp_path):
@@ -78,9 +75,8 @@ def test_a_control_socket_asked_for_is_this_instance_own(test_database, tmp_path
     try:
         for server in servers:
             server.start()
-        deadline = time.monotonic() + 10
-        while not all(os.path.exists(p) for p in paths) and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_until(lambda: all(os.path.exists(p) for p in paths), timeout=30, interval=0.2,
+                   message="both instances' control sockets")
         assert sorted(ctl_sockets(tmp_path)) == sorted(paths)
         servers[stopped].stop()
         assert not os.path.exists(paths[stopped])

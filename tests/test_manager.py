@@ -17,15 +17,16 @@ ELEMENT_QUERY = "&room_id=%21room%3Aexample.org&room_name=Room&theme=dark&integ_
 
 
 @pytest.fixture
-def alice(app, tmp_path):
-    """Alice with an IM token (the manager's scalar_token), the terms accepted, and two free packs."""
+def alice_im(app, tmp_path):
+    """@alice:example.org with an IM token (the manager's scalar_token), not the shared widget-token
+    `alice`; the terms accepted, and two free packs."""
     imported_pack(tmp_path / "cats", "cats", count=1)
     imported_pack(tmp_path / "dogs", "dogs", count=1)
-    alice = signed_in_user("@alice:example.org", kind="im")
+    alice_im = signed_in_user("@alice:example.org", kind="im")
     for policy in terms.POLICIES:
-        db.session.add(TermsAcceptance(user_id=alice.user.id, policy=policy.key, version=policy.version))
+        db.session.add(TermsAcceptance(user_id=alice_im.user.id, policy=policy.key, version=policy.version))
     db.session.commit()
-    return alice
+    return alice_im
 
 
 def test_manager_without_a_token_explains_where_to_open_it(client):
@@ -36,8 +37,8 @@ def test_manager_without_a_token_explains_where_to_open_it(client):
     assert "frame-ancestors *" in response.headers["Content-Security-Policy"]
 
 
-def test_manager_page_for_the_user(client, alice):
-    token = alice.token
+def test_manager_page_for_the_user(client, alice_im):
+    token = alice_im.token
     response = client.get(f"/manager?scalar_token={quote(token)}{ELEMENT_QUERY}")
     assert response.status_code == 200
     html = response.data.decode()
@@ -56,15 +57,15 @@ def test_manager_page_for_the_user(client, alice):
     assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
-def test_manager_lists_the_configured_element_origins(app, client, alice):
-    token = alice.token
+def test_manager_lists_the_configured_element_origins(app, client, alice_im):
+    token = alice_im.token
     app.config["ELEMENT_ORIGINS"] = "https://app.element.io, https://chat.example.org  vector://vector"
     html = client.get(f"/manager?scalar_token={quote(token)}").data.decode()
     assert 'data-client-origins="https://app.element.io https://chat.example.org vector://vector"' in html
 
 
-def test_manager_offers_the_terms_when_not_accepted_and_notes_a_removed_picker(client, alice):
-    user, token = alice.user, alice.token
+def test_manager_offers_the_terms_when_not_accepted_and_notes_a_removed_picker(client, alice_im):
+    user, token = alice_im.user, alice_im.token
     db.session.execute(db.delete(TermsAcceptance))
     user.picker_hidden = True
     db.session.commit()
@@ -130,8 +131,8 @@ def chromium_browser(chromium):
 
 
 @pytest.mark.browser
-def test_manager_adds_the_picker_through_scalar_messaging(chromium_browser, live_server, alice):
-    user, token = alice.user, alice.token
+def test_manager_adds_the_picker_through_scalar_messaging(chromium_browser, live_server, alice_im):
+    user, token = alice_im.user, alice_im.token
     with ScriptedServer(lambda path, headers: (200, {"Content-Type": "text/html"}, SCALAR_HOST.encode())) as element:
         context = chromium_browser.new_context()
         page = context.new_page()
@@ -188,8 +189,8 @@ def test_manager_adds_the_picker_through_scalar_messaging(chromium_browser, live
 
 
 @pytest.mark.browser
-def test_manager_posts_only_to_the_parent_origin(chromium_browser, live_server, alice):
-    token = alice.token
+def test_manager_posts_only_to_the_parent_origin(chromium_browser, live_server, alice_im):
+    token = alice_im.token
     with ScriptedServer(lambda path, headers: (200, {"Content-Type": "text/html"}, SCALAR_HOST.encode())) as element:
         context = chromium_browser.new_context()
         page = context.new_page()

@@ -17,10 +17,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
-from sqlalchemy import text
 
-from app.extensions import db
 from tests.factories import pack_row, signed_in_user
+from tests.support.database import empty_tables
 
 SLUG = "hexes"
 USERS = ("@alice:example.org", "@bob:example.org")
@@ -36,16 +35,6 @@ MODEL_SETTINGS = settings(max_examples=35, stateful_step_count=20, deadline=None
 @pytest.fixture
 def app_config(app_config):
     return {**app_config, "RATELIMIT_CHECKOUT_SUCCESS": "100000 per minute"}
-
-
-def empty_tables() -> None:
-    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(text(f'DELETE FROM "{table}"'))
-    db.session.commit()
 
 
 class StripeTruth:

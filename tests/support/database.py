@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.config import normalise_database_url
+from app.extensions import db
 
 
 class TestDatabase:
@@ -43,3 +44,15 @@ class TestDatabase:
         with engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
         engine.dispose()
+
+
+def empty_tables() -> None:
+    """Delete every row of the app's tables (TRUNCATE ... RESTART IDENTITY on PostgreSQL), in the
+    current app context, so each test starts from the migrated schema with no data."""
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(text(f'DELETE FROM "{table}"'))
+    db.session.commit()

@@ -6,9 +6,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 from devtools.net import free_port
+from tests.support.wait import wait_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
@@ -32,15 +32,17 @@ class Gunicorn:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen([GUNICORN, "--config", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
                                             env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early:\n{self.log()}")
-            if self.get("/healthz", timeout=2)[0] == 200:
-                return self
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not answer within {timeout} s:\n{self.log()}")
+        try:
+            wait_until(self._healthy, timeout=timeout, interval=0.3, message="gunicorn's /healthz")
+        except AssertionError:
+            self.stop()
+            raise RuntimeError(f"gunicorn did not answer within {timeout} s:\n{self.log()}") from None
+        return self
+
+    def _healthy(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited early:\n{self.log()}")
+        return self.get("/healthz", timeout=2)[0] == 200
 
     def get(self, path: str, timeout: float = 5.0) -> tuple[int | None, bytes]:
         """(status, body), or (None, b"") when the server does not answer in time."""

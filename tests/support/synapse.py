@@ -10,13 +10,13 @@ import hmac
 import json
 import os
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass
 
 import requests
 
 from devtools.net import free_port
+from tests.support.wait import wait_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SYNAPSE_PYTHON = os.environ.get("SYNAPSE_PYTHON", os.path.join(ROOT, ".venv-synapse", "bin", "python"))
@@ -47,17 +47,18 @@ class SynapseServer:
             [SYNAPSE_PYTHON, "-m", "synapse.app.homeserver", "--config-path", config_path],
             cwd=self.workdir, stdout=self._log, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"Synapse exited early; see {self.workdir}/synapse.log")
-            try:
-                if self.http.get(self.base_url + "/health", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"Synapse did not start within {timeout}s; see {self.workdir}/synapse.log")
+        try:
+            wait_until(self._healthy, timeout=timeout, interval=0.2, message="Synapse's /health")
+        except AssertionError:
+            raise RuntimeError(f"Synapse did not start within {timeout}s; see {self.workdir}/synapse.log") from None
+
+    def _healthy(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"Synapse exited early; see {self.workdir}/synapse.log")
+        try:
+            return self.http.get(self.base_url + "/health", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
