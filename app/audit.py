@@ -35,6 +35,12 @@ def record(actor: str, action: str, target: str, **details: Any) -> AuditEvent:
     return line
 
 
+def has_line(*, action: str, target: str) -> bool:
+    """Whether the log (including this transaction's lines) has a line with this action and target."""
+    return db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == action,
+                                                         AuditEvent.target == target).limit(1)) is not None
+
+
 def recent(*, actor: str | None = None, action: str | None = None, target: str | None = None,
            limit: int = 50) -> list[AuditEvent]:
     """The newest lines first, optionally only one actor, action or target."""

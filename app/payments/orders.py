@@ -60,6 +60,8 @@ def audit_fulfilment(result: Fulfilment, *, actor: str, **details) -> None:
         return
     action, effect = audited
     order = result.order
+    if action == "order.refunded" and audit.has_line(action=action, target=f"order:{order.public_id}"):
+        return  # refunded is final: a later refund event re-reading it changed nothing
     audit.record(actor, action, f"order:{order.public_id}", status=str(order.status), entitlement=effect,
                  user=order.user.matrix_id, pack=order.pack.slug, amount_refunded=order.amount_refunded,
                  **details)
