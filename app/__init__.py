@@ -48,11 +48,12 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
-    from app import caching, ratelimits
+    from app import audit, caching, ratelimits
     from app.bot import services as bot
     from app.extensions import csrf, db, migrate
 
     db.init_app(app)
+    audit.init_app(app)
     caching.init_app(app)
     bot.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))

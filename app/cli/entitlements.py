@@ -14,10 +14,11 @@ def entitlements_group():
 @click.argument("slug")
 def grant_command(matrix_id, slug):
     """Give MATRIX_ID the pack SLUG (source 'grant'); restores a revoked one."""
+    from app.audit import cli_actor
     from app.packs.ownership import grant_pack
 
     with exiting_on_app_error():
-        entitlement, changed = grant_pack(matrix_id=matrix_id, slug=slug)
+        entitlement, changed = grant_pack(matrix_id=matrix_id, slug=slug, actor=cli_actor())
     if changed:
         click.echo(f"Granted {slug} to {matrix_id}.")
     else:
@@ -29,10 +30,11 @@ def grant_command(matrix_id, slug):
 @click.argument("slug")
 def revoke_command(matrix_id, slug):
     """Take the pack SLUG away from MATRIX_ID, whatever the source (reason 'admin')."""
+    from app.audit import cli_actor
     from app.packs.ownership import revoke_pack
 
     with exiting_on_app_error():
-        revoked = revoke_pack(matrix_id=matrix_id, slug=slug)
+        revoked = revoke_pack(matrix_id=matrix_id, slug=slug, actor=cli_actor())
     if revoked:
         click.echo(f"Revoked {slug} from {matrix_id}.")
     else:

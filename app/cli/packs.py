@@ -30,11 +30,12 @@ def import_command(paths):
 
 
 def _import_one(path: str) -> bool:
+    from app.audit import cli_actor
     from app.packs.importer import import_path
 
     click.echo(f"Importing {path} ...")
     try:
-        results = import_path(path, progress=lambda message: click.echo(f"  {message}"))
+        results = import_path(path, progress=lambda message: click.echo(f"  {message}"), actor=cli_actor())
     except AppError as error:
         click.echo(f"Error: {error.message}", err=True)
         return False

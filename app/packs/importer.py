@@ -12,6 +12,7 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import delete, select
 
+from app import audit
 from app.exceptions import ImportFailed
 from app.extensions import db
 from app.models import Favourite, Pack, Sticker
@@ -34,11 +35,13 @@ class ImportResult:
     stickers: int
 
 
-def import_path(path: str, *, progress: Progress = lambda message: None) -> list[ImportResult]:
+def import_path(path: str, *, progress: Progress = lambda message: None,
+                actor: str = audit.SYSTEM) -> list[ImportResult]:
     """Import every pack found at `path`; raise ImportFailed and write nothing on bad input.
 
     A pack whose manifest and files are byte for byte those of its last import is skipped
-    before any image is decoded (Pack.source_digest).
+    before any image is decoded (Pack.source_digest). Each created or changed pack is written to
+    the audit log as `actor`'s, in the same commit.
     """
     source = open_source(path)
     try:
@@ -47,8 +50,13 @@ def import_path(path: str, *, progress: Progress = lambda message: None) -> list
         if hasattr(source, "close"):
             source.close()
     with transaction(), db.session.no_autoflush:  # half-built rows must not be flushed by a lookup
-        return [_store(spec, images, digest) if images is not None else _unchanged(spec)
-                for spec, images, digest in prepared]
+        results = [_store(spec, images, digest) if images is not None else _unchanged(spec)
+                   for spec, images, digest in prepared]
+        for result in results:
+            if result.changed:
+                audit.record(actor, "pack.import", f"pack:{result.slug}",
+                             outcome="created" if result.created else "updated", stickers=result.stickers)
+    return results
 
 
 def _read_specs(source, path: str) -> list[tuple[PackSpec, str]]:

@@ -5,6 +5,7 @@ import re
 
 from sqlalchemy import select
 
+from app import audit
 from app.auth.tokens import get_or_create_user
 from app.exceptions import InvalidInput, NotFound
 from app.extensions import db
@@ -23,19 +24,26 @@ def published_pack(slug: str) -> Pack:
     return pack
 
 
-def grant_pack(*, matrix_id: str, slug: str) -> tuple[Entitlement, bool]:
-    """Operator grant: any pack (published or not) to any Matrix ID; returns (entitlement, changed)."""
+def grant_pack(*, matrix_id: str, slug: str, actor: str) -> tuple[Entitlement, bool]:
+    """Operator grant: any pack (published or not) to any Matrix ID; returns (entitlement, changed).
+
+    A grant that changes something is written to the audit log as `actor`'s, in the same commit.
+    """
     with transaction():
         user, pack = _user_and_pack(matrix_id, slug, create_user=True)
         entitlement, changed = entitlements.grant(user_id=user.id, pack_id=pack.id, source="grant")
+        if changed:
+            audit.record(actor, "entitlement.grant", f"user:{matrix_id}", pack=slug, source="grant")
     return entitlement, changed
 
 
-def revoke_pack(*, matrix_id: str, slug: str) -> bool:
-    """Operator revoke, whatever the source; True when an active entitlement was revoked."""
+def revoke_pack(*, matrix_id: str, slug: str, actor: str) -> bool:
+    """Operator revoke, whatever the source; True when an active entitlement was revoked (and audited)."""
     user, pack = _user_and_pack(matrix_id, slug, create_user=False)
     with transaction():
         revoked = entitlements.revoke(user_id=user.id, pack_id=pack.id, reason="admin")
+        if revoked:
+            audit.record(actor, "entitlement.revoke", f"user:{matrix_id}", pack=slug, reason="admin")
     return revoked
 
 

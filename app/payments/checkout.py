@@ -12,13 +12,15 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from app import audit
 from app.exceptions import Conflict, InvalidInput, NotForSale, NotFound, PaymentError
 from app.extensions import db
 from app.models import Order, Pack, User, utcnow
 from app.packs.entitlements import owns
 from app.packs.ownership import published_pack
 from app.payments.gateway import StripeGateway, get_gateway
-from app.payments.orders import Fulfilment, apply_session, apply_session_expired, refund_due
+from app.payments.orders import (Fulfilment, apply_session, apply_session_expired, audit_fulfilment,
+                                 refund_due)
 from app.payments.refunds import settle_refund_or_leave_due
 from app.payments.states import RECORDED, FulfilmentOutcome, OrderStatus, transition
 from app.payments.stripe_data import CheckoutRequest
@@ -164,9 +166,12 @@ def _close_checkout(gateway: StripeGateway, public_id: str, session_id: str) -> 
         return
     with transaction():
         if session.status == "expired":
-            apply_session_expired(session)
+            audit_fulfilment(apply_session_expired(session), actor=audit.STRIPE, checkout_session=session_id,
+                             via="closing an older checkout")
         elif session.status == "complete":
             result = apply_session(session)  # paid: granted (or a duplicate); unpaid: processing
+            audit_fulfilment(result, actor=audit.STRIPE, checkout_session=session_id,
+                             via="closing an older checkout")
             log.info("Older Session %s of order %s was completed: %s", session_id, public_id, result.outcome)
         else:
             raise PaymentError("The payment service did not close the previous checkout. Please retry.")
@@ -202,6 +207,7 @@ def _apply_session_from_stripe(gateway: StripeGateway, session_id: str) -> Fulfi
     session = gateway.retrieve_checkout_session(session_id)
     with transaction():
         result = apply_session(session)
+        audit_fulfilment(result, actor=audit.STRIPE, checkout_session=session_id, via="success page")
     if result.outcome == FulfilmentOutcome.UNKNOWN:
         raise NotFound("This checkout is not one of ours.")
     if result.outcome == FulfilmentOutcome.REFUSED:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from app import audit
 from app.extensions import db
 from app.models import Order, utcnow
 from app.packs import entitlements
@@ -32,6 +33,38 @@ DISPUTE_SETTLED_FOR_US = ("won", "warning_closed", "prevented")  # Stripe's Disp
 class Fulfilment:
     outcome: FulfilmentOutcome
     order: Order | None
+
+
+# What each outcome did, for the audit log: (action, effect on the entitlement). Outcomes that
+# changed nothing (already, not paid, refused, unknown, ignored, no refund) are not recorded.
+AUDITED_OUTCOMES = {
+    FulfilmentOutcome.GRANTED: ("order.paid", "granted"),
+    FulfilmentOutcome.DUPLICATE_PAYMENT: ("order.paid", "already held: refund due"),
+    FulfilmentOutcome.PROCESSING: ("order.processing", "none"),
+    FulfilmentOutcome.FAILED: ("order.failed", "none"),
+    FulfilmentOutcome.EXPIRED: ("order.expired", "none"),
+    FulfilmentOutcome.PARTIALLY_REFUNDED: ("order.partially_refunded", "kept"),
+    FulfilmentOutcome.REFUNDED: ("order.refunded", "released"),
+    FulfilmentOutcome.DUPLICATE_REFUNDED: ("order.refunded", "kept by the order that holds it"),
+    FulfilmentOutcome.REVOKED: ("dispute.opened", "revoked"),
+    FulfilmentOutcome.MOVED: ("dispute.opened", "moved to another paid order"),
+    FulfilmentOutcome.RESTORED: ("dispute.closed", "restored"),
+    FulfilmentOutcome.PAID: ("dispute.closed", "an operator's revocation stands"),
+}
+
+
+def audit_fulfilment(result: Fulfilment, *, actor: str, **details) -> None:
+    """Add the audit line for what `result` did to its order (in the caller's transaction)."""
+    audited = AUDITED_OUTCOMES.get(result.outcome)
+    if audited is None or result.order is None:
+        return
+    action, effect = audited
+    order = result.order
+    if action == "order.refunded" and audit.has_line(action=action, target=f"order:{order.public_id}"):
+        return  # refunded is final: a later refund event re-reading it changed nothing
+    audit.record(actor, action, f"order:{order.public_id}", status=str(order.status), entitlement=effect,
+                 user=order.user.matrix_id, pack=order.pack.slug, amount_refunded=order.amount_refunded,
+                 **details)
 
 
 def refund_due(order: Order | None) -> bool:

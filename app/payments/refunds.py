@@ -12,12 +12,13 @@ import logging
 
 from sqlalchemy import select
 
+from app import audit
 from app.exceptions import AppError, UpstreamError
 from app.extensions import db
 from app.models import Order, utcnow
 from app.packs import entitlements
 from app.payments.gateway import get_gateway
-from app.payments.orders import Fulfilment, refund_due
+from app.payments.orders import Fulfilment, audit_fulfilment, refund_due
 from app.payments.states import FulfilmentOutcome, OrderStatus, RefundReason, order_for_update, transition
 from app.payments.stripe_data import ChargeInfo, RefundInfo
 from app.transactions import transaction
@@ -70,6 +71,8 @@ def _record_refund(public_id: str, refund: RefundInfo | None, charge: ChargeInfo
         if done:  # normally a no-op: the pack stays with the order that holds it
             entitlements.release(user_id=order.user_id, pack_id=order.pack_id, order_id=order.id,
                                  reason="refunded")
+            audit_fulfilment(Fulfilment(FulfilmentOutcome.DUPLICATE_REFUNDED, order), actor=audit.SYSTEM,
+                             reason="duplicate", refund=refund.id if refund else None)
     log.info("Order %s: duplicate payment refunded (%s)", public_id, refund.id if refund else "nothing charged")
     return Fulfilment(FulfilmentOutcome.DUPLICATE_REFUNDED if done else FulfilmentOutcome.ALREADY, order)
 

@@ -27,6 +27,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app import audit
 from app.exceptions import InvalidSignature, MalformedEvent
 from app.extensions import db
 from app.models import Order, StripeEvent
@@ -185,6 +186,7 @@ def _record_and_apply(event: WebhookEvent, handler: Handler, state) -> Applied |
                                     ["id"]):
                 raise AlreadyRecorded(event.id)
             result = handler.apply(state)
+            orders.audit_fulfilment(result, actor=audit.STRIPE, stripe_event=event.id, stripe_event_type=event.type)
             applied = Applied(outcome=result.outcome, refund_due=orders.refund_due(result.order),
                               order_id=result.order.public_id if result.order is not None else None)
     except AlreadyRecorded:
