@@ -40,7 +40,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (  # highest first
     ("presentation", ("app.auth.request", "app.widget", "app.widget.*", "app.library.summaries", "app.web",
                       "app.web.*")),
     ("use cases", ("app.*.services", "app.packs.importer", "app.packs.publish", "app.packs.ownership",
-                   "app.payments.webhooks", "app.payments.checkout", "app.payments.refunds")  # app.signin.services via app.*.services),
+                   "app.payments.webhooks", "app.payments.checkout", "app.payments.refunds")),
     ("domain", ("app.*", "app.*.*")),  # the default for a feature's plain modules
     ("infrastructure", ("app.extensions", "app.config", "app.exceptions", "app.transactions", "app.sqlhelpers",
                         "app.caching", "app.assets", "app.matrix.*", "app.payments.gateway", "app.payments.stripe_data",
