@@ -1,7 +1,7 @@
 """The web session (Flask-Login): which user a signed session cookie names, and who is an admin."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 from flask_login import LoginManager
 
 from app.extensions import db
@@ -13,6 +13,9 @@ login_manager.login_view = "signin.signin_page"
 
 def init_app(app) -> None:
     login_manager.init_app(app)
+    # Flask-Login caches the user on g, which outlives the request when an app context was pushed
+    # around it (CLI commands, tests): forget it so the next request reads its own cookie.
+    app.teardown_request(lambda _error: g.pop("_login_user", None))
 
 
 @login_manager.user_loader
