@@ -13,6 +13,9 @@ login_manager.login_view = "signin.signin_page"
 
 def init_app(app) -> None:
     login_manager.init_app(app)
+    # No remember-me cookies here (the session cookie is the sign-in); Flask-Login's hook for them
+    # reads the session on every response, which would add Vary: Cookie to public, cacheable ones.
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     # Flask-Login caches the user on g, which outlives the request when an app context was pushed
     # around it (CLI commands, tests): forget it so the next request reads its own cookie.
     app.teardown_request(lambda _error: g.pop("_login_user", None))

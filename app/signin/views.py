@@ -14,7 +14,7 @@ from flask_login import login_user, logout_user
 from app.exceptions import InvalidInput
 from app.extensions import csrf, limiter
 from app.signin import services
-from app.signin.links import LinkRefused, peek_link
+from app.signin.links import LinkRefused, link_lifetime, peek_link
 from app.web.policy import PAGE, ErrorFormat, PolicyBlueprint, TrustPolicy
 
 bp = PolicyBlueprint("signin", __name__, policy=PAGE)
@@ -66,7 +66,7 @@ def request_link():
     except InvalidInput as error:
         return render_template("signin/signin.html", next=next_path, error=error.message,
                                user_id=request.form.get("user_id", "")), 400
-    return render_template("signin/sent.html", user_id=matrix_id), 202
+    return render_template("signin/sent.html", user_id=matrix_id, minutes=_minutes()), 202
 
 
 @bp.get("/auth/matrix/<token>")
@@ -99,4 +99,8 @@ def logout():
 def _refused_page(refused: Exception):
     reason = refused.reason if isinstance(refused, LinkRefused) else "invalid"
     status = 400 if reason == "invalid" else 410
-    return render_template("signin/refused.html", reason=reason), status
+    return render_template("signin/refused.html", reason=reason, minutes=_minutes()), status
+
+
+def _minutes() -> int:
+    return int(link_lifetime().total_seconds() // 60)
