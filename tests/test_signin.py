@@ -184,3 +184,8 @@ def test_a_real_synapse_user_signs_in_from_the_bot_message(app, client, synapse)
     assert user.user_id.encode() in client.get(f"/auth/matrix/{token}").data
     assert confirm(client, token).status_code == 303
     assert client.get("/api/v1/me").get_json()["user_id"] == user.user_id
+
+
+def test_a_json_body_that_is_not_an_object_is_a_400(client):
+    response = client.post("/auth/matrix", data=b'["@alice:example.org"]', content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["errcode"] == "M_NOT_JSON"

@@ -15,6 +15,7 @@ from app.exceptions import InvalidInput
 from app.extensions import csrf, limiter
 from app.signin import services
 from app.signin.links import LinkRefused, link_lifetime, peek_link
+from app.web.json_input import json_object
 from app.web.policy import PAGE, ErrorFormat, PolicyBlueprint, TrustPolicy
 
 bp = PolicyBlueprint("signin", __name__, policy=PAGE)
@@ -25,8 +26,10 @@ api = PolicyBlueprint("signin_api", __name__, policy=TrustPolicy(errors=ErrorFor
 
 def _target_matrix_id() -> str:
     """Rate-limit key: the Matrix ID the link is for, however the request spells it."""
-    body = request.get_json(silent=True) if request.is_json else request.form.to_dict()
-    raw = body.get("user_id") if isinstance(body, dict) else None
+    try:
+        raw = json_object().get("user_id") if request.is_json else request.form.get("user_id")
+    except InvalidInput:
+        raw = None
     return f"signin-target:{str(raw or '').strip().lower()}"
 
 
@@ -53,9 +56,8 @@ def signin_page():
 def request_link():
     """202 for every well-formed Matrix ID (no enumeration); the bot sends the link."""
     if request.is_json:
-        body = request.get_json(silent=True)
         try:
-            matrix_id = services.request_link(body.get("user_id") if isinstance(body, dict) else None)
+            matrix_id = services.request_link(json_object().get("user_id"))
         except InvalidInput as error:
             return jsonify(errcode=error.errcode, error=error.message), 400
         return jsonify(user_id=matrix_id, sent=True), 202
