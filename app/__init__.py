@@ -59,6 +59,9 @@ def _register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     ratelimits.init_app(app)
+    from app.signin import sessions
+
+    sessions.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -81,7 +84,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.library.views import bp as library_bp
     from app.manager.views import bp as manager_bp
 
-    for blueprint in (integrations_bp, terms_bp, library_bp, manager_bp):
+    from app.signin.views import api as signin_api_bp
+    from app.signin.views import bp as signin_bp
+
+    for blueprint in (integrations_bp, terms_bp, library_bp, manager_bp, signin_bp, signin_api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -36,8 +37,8 @@ class Blob(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class User(db.Model):
-    """A Matrix user, known only by a verified Matrix ID."""
+class User(UserMixin, db.Model):
+    """A Matrix user, known only by a verified Matrix ID (UserMixin: the web session's user)."""
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -270,3 +271,15 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(255))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class SigninLink(db.Model):
+    """A one-time web sign-in link sent by the bot; only the hash of its nonce is kept."""
+
+    __tablename__ = "signin_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    matrix_id: Mapped[str] = mapped_column(String(255), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

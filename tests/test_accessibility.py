@@ -77,6 +77,8 @@ def site(app, client, live_server, fake_stripe, tmp_path):
         "checkout-success-paid": f"/checkout/success?session_id={paid['id']}",
         "checkout-cancel": "/checkout/cancel?pack=gold-hex",
         "not-found": "/packs/no-such-pack",
+        "signin": "/signin?next=/packs",
+        "signin-link-refused": "/auth/matrix/not-a-link",
         "manager-signed-out": "/manager?theme={scheme}",
         "manager": manager,
         "public-url-503": f"http://{REMOTE_HOST}" + manager,
@@ -160,8 +162,8 @@ def open_page(chromium, site, name: str, scheme: str, client=None):
 
 PAGES = ("packs", "pack", "paid-pack", "terms", "checkout-success", "checkout-success-paid", "checkout-cancel",
          "not-found", "manager-signed-out", "manager", "public-url-503", "picker", "store-tab", "picker-signed-in",
-         "store-tab-signed-in")
-STATUS = {"not-found": 404, "manager-signed-out": 401, "public-url-503": 503}
+         "store-tab-signed-in", "signin", "signin-link-refused")
+STATUS = {"signin-link-refused": 400, "not-found": 404, "manager-signed-out": 401, "public-url-503": 503}
 
 
 def check(chromium, site, name, scheme, client=None):

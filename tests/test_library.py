@@ -61,7 +61,8 @@ def test_session_from_a_real_openid_token_then_my_packs(app, client, synapse, pa
     assert response.status_code == 200, response.json
     assert response.json["user_id"] == person.user_id and response.json["expires_in"] == 86400
     token = response.json["token"]
-    assert client.get("/api/v1/me", headers=auth(token)).json == {"user_id": person.user_id, "picker_hidden": False}
+    assert client.get("/api/v1/me", headers=auth(token)).json == {"user_id": person.user_id, "admin": False,
+                                                               "picker_hidden": False}
     body = client.get("/api/v1/me/packs", headers=auth(token)).json
     assert [(p["slug"], p["source"], p["stickers"]) for p in body["packs"]] == [("cats", "free", 2), ("dogs", "free", 2)]
     assert body["packs"][0]["icon_url"].startswith("/media/")

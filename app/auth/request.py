@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import g, request
+from flask_login import current_user
 
 from app.auth.tokens import user_for_token
 from app.exceptions import Unauthorized
@@ -49,6 +50,24 @@ def require_user(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         g.user = user_for_token(token_from_request())
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def require_user_or_session(view):
+    """Like require_user, but a request without a token may use a web session cookie instead.
+
+    A token, when sent, wins (and must be valid); cookie-authenticated state changes are only
+    reached through CSRF-protected blueprints.
+    """
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if token_from_request() is None and current_user.is_authenticated:
+            g.user = current_user._get_current_object()
+        else:
+            g.user = user_for_token(token_from_request())
         return view(*args, **kwargs)
 
     return wrapper

@@ -5,11 +5,12 @@ never a cookie), hence CSRF-exempt. Same-origin callers only (the picker and man
 """
 from flask import g, jsonify, request
 
-from app.auth.request import require_user
+from app.auth.request import require_user, require_user_or_session
 from app.auth.tokens import revoke_all_tokens
 from app.integrations import services as integrations
 from app.integrations.views import openid_limit
 from app.library import services
+from app.signin.sessions import is_admin
 from app.library.summaries import favourite_json, pack_json
 from app.web.json_input import json_object
 from app.web.policy import TOKEN_API, PolicyBlueprint
@@ -27,9 +28,10 @@ def create_session():
 
 
 @bp.get("/me")
-@require_user
+@require_user_or_session
 def me():
-    return jsonify(user_id=g.user.matrix_id, picker_hidden=g.user.picker_hidden)
+    """Bearer token or web session cookie alike (a GET: no CSRF needed)."""
+    return jsonify(user_id=g.user.matrix_id, admin=is_admin(g.user.matrix_id), picker_hidden=g.user.picker_hidden)
 
 
 @bp.post("/me/logout-all")

@@ -1,0 +1,32 @@
+"""The web session (Flask-Login): which user a signed session cookie names, and who is an admin."""
+from __future__ import annotations
+
+from flask import current_app, g
+from flask_login import LoginManager
+
+from app.extensions import db
+from app.models import User
+
+login_manager = LoginManager()
+login_manager.login_view = "signin.signin_page"
+
+
+def init_app(app) -> None:
+    login_manager.init_app(app)
+    # No remember-me cookies here (the session cookie is the sign-in); Flask-Login's hook for them
+    # reads the session on every response, which would add Vary: Cookie to public, cacheable ones.
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
+    # Flask-Login caches the user on g, which outlives the request when an app context was pushed
+    # around it (CLI commands, tests): forget it so the next request reads its own cookie.
+    app.teardown_request(lambda _error: g.pop("_login_user", None))
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def is_admin(matrix_id: str) -> bool:
+    """ADMIN_MATRIX_IDS is a comma-separated list of Matrix IDs."""
+    admins = {part.strip() for part in current_app.config["ADMIN_MATRIX_IDS"].split(",")}
+    return matrix_id in admins - {""}
