@@ -167,3 +167,19 @@ def test_cli_lists_newest_first_and_filters(runner, app):
     assert actions("--actor", "cli:ops", "--target", "order:ord_1") == []
     assert actions("--limit", "1") == ["entitlement.revoke"]
     assert runner.invoke(args=["audit", "list", "--limit", "0"]).exit_code == 2
+
+
+def test_sign_in_link_requests_and_sign_ins_are_recorded_without_the_link(app, client):
+    from app.audit import recent
+    from app.signin.services import request_link, sign_in_with_link
+    from app.signin.links import issue_link
+    from app.transactions import transaction
+
+    request_link("@carol:example.org")
+    with transaction():
+        token = issue_link("@carol:example.org")
+    sign_in_with_link(token)
+    lines = [(line.actor, line.action, line.target) for line in recent(target="user:@carol:example.org")]
+    assert lines == [("@carol:example.org", "signin.web", "user:@carol:example.org"),
+                     ("system", "signin.link_requested", "user:@carol:example.org")]
+    assert all(token not in str(line.details) for line in recent())

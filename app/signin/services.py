@@ -5,6 +5,7 @@ from html import escape
 
 from flask import current_app
 
+from app import audit
 from app.auth.tokens import get_or_create_user
 from app.bot.outbox import enqueue_message
 from app.models import User
@@ -36,6 +37,9 @@ def request_link(raw_matrix_id) -> str:
                 "If it was not you, ignore this message: nothing happens unless the link is opened "
                 "and confirmed.</p>")
         enqueue_message(matrix_id, body, html)
+        # Who asked is unknown (that is the point of the link): the system records the request,
+        # never the link itself.
+        audit.record(audit.SYSTEM, "signin.link_requested", f"user:{matrix_id}")
     return matrix_id
 
 
@@ -43,4 +47,5 @@ def sign_in_with_link(token: str) -> User:
     """Use the link up and return its user (created on first sign-in); LinkRefused if it cannot."""
     with transaction():
         user = get_or_create_user(consume_link(token))
+        audit.record(user.matrix_id, "signin.web", f"user:{user.matrix_id}")
     return user
