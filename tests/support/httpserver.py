@@ -13,7 +13,19 @@ from typing import Callable
 Route = Callable[[str, dict], "tuple[int, dict, bytes]"]
 
 
-class ScriptedServer:
+class _ServedInThread:
+    """A context manager for a server whose `httpd` runs on `_thread` until the block ends."""
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class ScriptedServer(_ServedInThread):
     """An HTTP server on 127.0.0.1 whose answers come from `route(path, headers)`.
 
     Stands in for peers that a real Synapse cannot play (a homeserver that lies about its
@@ -48,13 +60,6 @@ class ScriptedServer:
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def json_answer(status: int, data) -> tuple[int, dict, bytes]:
@@ -112,7 +117,7 @@ class TestCA:
         return ssl.create_default_context(cafile=self.cert)
 
 
-class FaultyProxy:
+class FaultyProxy(_ServedInThread):
     """A reverse proxy on 127.0.0.1 in front of a real server, answering scripted faults first.
 
     `fail(method, path_part, status, data)` queues one answer for the next request whose method
@@ -166,10 +171,3 @@ class FaultyProxy:
         response = self.session.request(method, self.upstream + path, data=body or None, headers=forwarded, timeout=10)
         return response.status_code, response.content
 
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
