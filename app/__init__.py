@@ -89,6 +89,17 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (integrations_bp, terms_bp, library_bp, manager_bp, signin_bp, signin_api_bp):
         app.register_blueprint(blueprint)
+    _register_admin_blueprints(app)
+
+
+def _register_admin_blueprints(app: Flask) -> None:
+    import importlib
+
+    from app.admin import VIEW_MODULES
+
+    for module_name in VIEW_MODULES:
+        for blueprint in importlib.import_module(module_name).blueprints:
+            app.register_blueprint(blueprint)
 
 
 def _wrap_middleware(app: Flask) -> None:

@@ -1,0 +1,27 @@
+"""Database models, one module per area; import them from here. Money is integer minor units; times are UTC."""
+from app.models.base import utcnow
+from app.models.media import Blob
+from app.models.users import User, ApiToken, TermsAcceptance, SigninLink
+from app.models.packs import Pack, Sticker, PickerPack, Favourite
+from app.models.orders import Order, Entitlement, StripeEvent
+from app.models.bot import BotRoom, BotMessage
+from app.models.audit import AuditEvent
+
+__all__ = [
+    "utcnow",
+    "Blob",
+    "User",
+    "ApiToken",
+    "TermsAcceptance",
+    "SigninLink",
+    "Pack",
+    "Sticker",
+    "PickerPack",
+    "Favourite",
+    "Order",
+    "Entitlement",
+    "StripeEvent",
+    "BotRoom",
+    "BotMessage",
+    "AuditEvent",
+]
