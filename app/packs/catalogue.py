@@ -90,5 +90,5 @@ def pack_overview() -> list:
         select(Pack.slug, Pack.name, Pack.price_amount, Pack.currency, Pack.status,
                func.count(Sticker.id), func.count(Sticker.mxc_uri))
         .join(Sticker, Sticker.pack_id == Pack.id, isouter=True)
-        .group_by(Pack.id).order_by(Pack.position)
+        .group_by(Pack.id).order_by(Pack.position, Pack.id)
     ).all()

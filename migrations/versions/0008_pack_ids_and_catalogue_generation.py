@@ -1,5 +1,4 @@
-"""Pack and sticker ids are never reused (SQLite AUTOINCREMENT); catalogue_state holds the catalogue
-generation that every change to a pack or a sticker moves
+"""catalogue_state (the catalogue generation); pack and sticker ids never reused (SQLite AUTOINCREMENT)
 
 Revision ID: 0008
 Revises: 0007
