@@ -94,11 +94,11 @@ def _check(pack: Pack, *, status: Any, price_amount: Any, position: Any) -> None
 
 def _move(pack: Pack, position: int, actor: str) -> None:
     """Put the pack at `position` (1-based; past the end means last) and number every pack 1..n."""
-    others = [other for other in db.session.scalars(select(Pack).order_by(Pack.position, Pack.id))
-              if other.id != pack.id]
-    index = min(position, len(others) + 1) - 1
-    before = pack.position
-    for number, item in enumerate(others[:index] + [pack] + others[index:], start=1):
+    ordered = list(db.session.scalars(select(Pack).order_by(Pack.position, Pack.id)))
+    before = ordered.index(pack) + 1
+    ordered.remove(pack)
+    ordered.insert(min(position, len(ordered) + 1) - 1, pack)
+    for number, item in enumerate(ordered, start=1):
         if item.position != number:
             item.position = number
     if before != pack.position:

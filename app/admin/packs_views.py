@@ -71,7 +71,7 @@ def set_price(slug: str):
         pack = packs.admin_pack(slug)
         amount = _minor_units(request.form.get("price", ""), pack.currency)
         pack = packs.update_pack(slug, actor=g.admin.matrix_id, price_amount=amount)
-        return f"{pack.name} now costs {_price_text(pack)}."
+        return f"{pack.name} is now free." if pack.is_free else f"{pack.name} now costs {_price_text(pack)}."
 
     return _change(slug, change)
 

@@ -47,8 +47,8 @@ def set_price_command(slug, amount):
     from app.payments.money import format_money
 
     pack = _update(slug, price_amount=amount)
-    price = "free" if pack.price_amount == 0 else format_money(pack.price_amount, pack.currency)
-    click.echo(f"{pack.name} ({slug}) now costs {price}.")
+    price = "is now free" if pack.price_amount == 0 else f"now costs {format_money(pack.price_amount, pack.currency)}"
+    click.echo(f"{pack.name} ({slug}) {price}.")
 
 
 @packs_group.command("move")
