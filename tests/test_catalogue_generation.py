@@ -92,9 +92,15 @@ def test_even_a_reused_id_never_serves_the_deleted_packs_cached_section(app, cli
     new_id = new.id
     db.session.expunge_all()
     # Give the new pack the deleted pack's id, as SQLite without AUTOINCREMENT did.
-    db.session.execute(text("UPDATE stickers SET pack_id = :old WHERE pack_id = :new"), {"old": deleted_id, "new": new_id})
-    db.session.execute(text("UPDATE packs SET id = :old WHERE id = :new"), {"old": deleted_id, "new": new_id})
+    columns = ", ".join(column.name for column in Pack.__table__.columns if column.name not in ("id", "slug"))
+    ids = {"old": deleted_id, "new": new_id}
+    for statement in (f"INSERT INTO packs (id, slug, {columns}) SELECT :old, 'moving', {columns} FROM packs WHERE id = :new",
+                      "UPDATE stickers SET pack_id = :old WHERE pack_id = :new",
+                      "DELETE FROM packs WHERE id = :new",
+                      "UPDATE packs SET slug = 'owls' WHERE id = :old"):
+        db.session.execute(text(statement), ids)
     db.session.commit()
+    assert db.session.scalar(select(Pack.id).where(Pack.slug == "owls")) == deleted_id
 
     assert bodies(client.get(PICKER).data) == ["Owl"]
 
