@@ -123,6 +123,11 @@ def delete_pack(slug: str, *, actor: str) -> None:
         db.session.delete(pack)  # its stickers go with it (cascade)
 
 
+def deletable(pack: Pack) -> bool:
+    """Whether delete_pack would delete it now (no order or entitlement ever referenced it)."""
+    return not _ever_referenced(pack)
+
+
 def _ever_referenced(pack: Pack) -> bool:
     for model in (Order, Entitlement):
         if db.session.scalar(select(model.id).where(model.pack_id == pack.id).limit(1)) is not None:

@@ -97,7 +97,7 @@ def confirm_delete(slug: str):
     if not rows:
         flash(f"No pack named {slug!r}.", "error")
         return redirect(url_for("admin_packs.pack_list"))
-    return render_template("admin/pack_delete.html", row=rows[0])
+    return render_template("admin/pack_delete.html", row=rows[0], deletable=packs.deletable(rows[0].pack))
 
 
 @bp.post("/admin/packs/<slug>/delete")

@@ -109,7 +109,8 @@ def test_delete_asks_first_then_deletes(client, csrf, packs_):
 
 def test_deleting_an_owned_pack_flashes_hide_it_instead(client, csrf, packs_):
     grant(signed_in_user("@alice:example.org").user, packs_["gold"], "purchase")
-    assert "hide it instead" in client.get("/admin/packs/gold/delete").get_data(as_text=True)
+    confirm = client.get("/admin/packs/gold/delete").get_data(as_text=True)
+    assert "hide it instead" in confirm and "Hide Gold</button>" in confirm and "Delete Gold</button>" not in confirm
     client.post("/admin/packs/gold/delete", data={"csrf_token": csrf})
     [(category, text)] = flashes(client.get("/admin/packs"))
     assert category == "error" and "hide it instead" in text
