@@ -30,6 +30,8 @@ def upgrade():
     # Start above every revision already stored: revisions are set from the generation from now on.
     op.execute("INSERT INTO catalogue_state (id, generation) "
                "SELECT 1, COALESCE(MAX(revision), 0) FROM packs")
+    # The README used to suggest 'withdrawn' (by hand, in SQL) for what is now 'removed'.
+    op.execute("UPDATE packs SET status = 'removed' WHERE status = 'withdrawn'")
     _rebuild_on_sqlite(autoincrement=True)
 
 
