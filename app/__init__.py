@@ -55,6 +55,9 @@ def _register_extensions(app: Flask) -> None:
     db.init_app(app)
     audit.init_app(app)
     caching.init_app(app)
+    from app.packs import generation
+
+    generation.init_app(app)
     bot.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)

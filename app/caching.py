@@ -3,7 +3,9 @@
 Caches live on the app (`app.extensions["hexpack.caches"]`), not in module globals, so two
 apps in one process (the tests make many) never share an entry. They stay per process on
 purpose: each worker keeps its own, and what they hold is either keyed by a revision (never
-read stale) or short-lived (see each cache's comment).
+read stale) or short-lived (see each cache's comment). Caches marked `catalogue` hold what is
+built from packs and stickers: app/packs/generation.py empties them when the database's
+catalogue generation moves (another worker or instance changed a pack).
 """
 from __future__ import annotations
 
@@ -24,17 +26,21 @@ class CacheRegistry:
         self._caches: dict[str, Any] = {}
         self._clearers: dict[str, Callable[[], None]] = {}
         self._forget_on_commit: list[Callable[[], None]] = []
+        self._catalogue: list[Callable[[], None]] = []
 
     def get(self, name: str, factory: Callable[[], Any], *, clear: Callable[[Any], None] | None = None,
-            forget_on_commit: bool = False) -> Any:
+            forget_on_commit: bool = False, catalogue: bool = False) -> Any:
         """The cache called `name`, made by `factory()` the first time; `clear(cache)` empties it
-        (default: its .clear()). With forget_on_commit, every commit in this app empties it."""
+        (default: its .clear()). With forget_on_commit, every commit in this app empties it; with
+        catalogue, every move of the catalogue generation does."""
         cache = self._caches.get(name)
         if cache is None:
             cache = self._caches[name] = factory()
             self._clearers[name] = (lambda: clear(cache)) if clear else cache.clear
             if forget_on_commit:
                 self._forget_on_commit.append(self._clearers[name])
+            if catalogue:
+                self._catalogue.append(self._clearers[name])
         return cache
 
     def clear(self) -> None:
@@ -44,6 +50,10 @@ class CacheRegistry:
 
     def forget_after_commit(self) -> None:
         for clear in self._forget_on_commit:
+            clear()
+
+    def forget_catalogue(self) -> None:
+        for clear in self._catalogue:
             clear()
 
 
@@ -61,6 +71,11 @@ def app_cache(name: str, factory: Callable[[], Any], **options) -> Any:
 
 def clear_caches(app: Flask) -> None:
     app.extensions[EXTENSION_KEY].clear()
+
+
+def forget_catalogue_caches() -> None:
+    """Empty the current app's caches marked `catalogue`."""
+    current_app.extensions[EXTENSION_KEY].forget_catalogue()
 
 
 def _after_commit(session) -> None:

@@ -111,10 +111,11 @@ def test_a_second_import_of_unchanged_packs_decodes_no_image(runner, tmp_path):
     assert "[blobs] unchanged since its last import: skipped" in again.output
     assert "/3 " not in again.output  # no image was decoded
     assert "Pack blobs: unchanged, 3 stickers." in again.output
+    revision = db.session.scalar(select(Pack.revision))
     (folder / "1.png").write_bytes(png_bytes((250, 20, 20), label=1))  # one byte-level change: import again
     changed = runner.invoke(args=["packs", "import", str(folder)])
     assert "[blobs] 3/3 2.png" in changed.output and "Pack blobs: updated, 3 stickers." in changed.output
-    assert db.session.scalar(select(Pack.revision)) == 2
+    assert db.session.scalar(select(Pack.revision)) > revision
 
 
 def _manifest(folder, **changes):

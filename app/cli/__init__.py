@@ -1,6 +1,7 @@
 """Command-line interface: one click group per feature, thin commands that call use cases."""
 from flask import Flask
 
+from app.cli import admin_packs  # noqa: F401 (adds hide|show|remove|delete|set-price|move to packs)
 from app.cli.assets import assets_group
 from app.cli.audit import audit_group
 from app.cli.bot import bot_group

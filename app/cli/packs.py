@@ -9,7 +9,8 @@ from app.exceptions import AppError
 
 log = logging.getLogger(__name__)
 
-@click.group("packs", help="Import sticker packs, upload their stickers to the homeserver, list them.")
+@click.group("packs", help="Import sticker packs, upload their stickers to the homeserver, list them; "
+                           "publish, hide, remove, price, order and delete them.")
 def packs_group():
     pass
 

@@ -2,7 +2,7 @@
 from app.models.base import utcnow
 from app.models.media import Blob
 from app.models.users import User, ApiToken, TermsAcceptance, SigninLink
-from app.models.packs import Pack, Sticker, PickerPack, Favourite
+from app.models.packs import Pack, Sticker, PickerPack, Favourite, CatalogueState
 from app.models.orders import Order, Entitlement, StripeEvent
 from app.models.bot import BotRoom, BotMessage
 from app.models.audit import AuditEvent
@@ -18,6 +18,7 @@ __all__ = [
     "Sticker",
     "PickerPack",
     "Favourite",
+    "CatalogueState",
     "Order",
     "Entitlement",
     "StripeEvent",

@@ -14,6 +14,8 @@ class Pack(db.Model):
     """A sticker pack: free when price_amount is 0."""
 
     __tablename__ = "packs"
+    # AUTOINCREMENT: SQLite would otherwise hand a deleted pack's id to the next one.
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -27,7 +29,8 @@ class Pack(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     creator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # Bumped on every change of the pack or its stickers: the picker's cache key.
+    # The catalogue generation of the last change to the pack or its stickers, set by a flush hook
+    # (app/packs/generation.py): the picker's cache key, never shared with any other pack.
     revision: Mapped[int] = mapped_column(Integer, default=1)
     # sha256 over the imported manifest and files (app/packs/digest.py): an unchanged re-import
     # is skipped before any image is decoded.
@@ -45,7 +48,7 @@ class Sticker(db.Model):
     """One sticker: a normalised image, its thumbnail and, once published, its mxc:// URI."""
 
     __tablename__ = "stickers"
-    __table_args__ = (UniqueConstraint("pack_id", "key"),)
+    __table_args__ = (UniqueConstraint("pack_id", "key"), {"sqlite_autoincrement": True})
     id: Mapped[int] = mapped_column(primary_key=True)
     pack_id: Mapped[int] = mapped_column(ForeignKey("packs.id"), index=True)
     key: Mapped[str] = mapped_column(String(120))
@@ -93,3 +96,12 @@ class Favourite(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     sticker_id: Mapped[int] = mapped_column(ForeignKey("stickers.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CatalogueState(db.Model):
+    """One row: the catalogue generation, moved in the same transaction as any change to a pack or
+    a sticker. Each process compares it with the one it last saw to drop its catalogue caches."""
+
+    __tablename__ = "catalogue_state"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)

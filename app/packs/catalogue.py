@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.caching import app_cache
 from app.extensions import db
 from app.models import Pack, Sticker
+from app.packs import generation
 from app.outage import is_database_unavailable, report_unavailable
 
 
@@ -21,9 +22,10 @@ _PUBLISHED_FREE_KEYS = (
     .where(Pack.status == "published", Pack.price_amount == 0)
     .order_by(Pack.position, Pack.id)
 )
-# Each worker reuses the answer for a second: a busy picker then costs one query per second
+# Each worker reuses the answer for a second: a busy picker then costs one connection per second
 # per worker instead of two database round trips (pool ping + query) per open. A commit in
-# this process forgets it at once; other workers and instances see a change within KEYS_TTL.
+# this process forgets it at once; other workers and instances see a change within KEYS_TTL
+# (even one made with plain SQL), and the same connection reads the catalogue generation.
 KEYS_TTL = 1.0
 
 
@@ -39,7 +41,7 @@ class _KeysCache:
 
 def published_free_pack_keys() -> list[tuple[int, int]]:
     """(id, revision) of every published free pack, in catalogue order: a cheap cache key."""
-    cached = app_cache("packs.free_keys", _KeysCache, forget_on_commit=True)
+    cached = app_cache("packs.free_keys", _KeysCache, forget_on_commit=True, catalogue=True)
     now = time.monotonic()
     if cached.keys is not None and (cached.refreshing or now - cached.fetched_at < KEYS_TTL):
         return cached.keys
@@ -62,7 +64,10 @@ def published_free_pack_keys() -> list[tuple[int, int]]:
 
 def _query_keys() -> list[tuple[int, int]]:
     with db.engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(_PUBLISHED_FREE_KEYS)]
+        moved_to = connection.execute(generation.READ_GENERATION).scalar()
+        keys = [tuple(row) for row in connection.execute(_PUBLISHED_FREE_KEYS)]
+    generation.note(moved_to)  # another process changed a pack: forget this one's older pages
+    return keys
 
 
 def packs_with_stickers(pack_ids: list[int]) -> dict[int, Pack]:
@@ -85,5 +90,5 @@ def pack_overview() -> list:
         select(Pack.slug, Pack.name, Pack.price_amount, Pack.currency, Pack.status,
                func.count(Sticker.id), func.count(Sticker.mxc_uri))
         .join(Sticker, Sticker.pack_id == Pack.id, isouter=True)
-        .group_by(Pack.id).order_by(Pack.position)
+        .group_by(Pack.id).order_by(Pack.position, Pack.id)
     ).all()

@@ -108,7 +108,7 @@ def _store(spec: PackSpec, images: list[NormalisedSticker], digest: str) -> Impo
     pack = db.session.scalar(select(Pack).where(Pack.slug == spec.slug))
     created = pack is None
     if created:
-        pack = Pack(slug=spec.slug, revision=1)
+        pack = Pack(slug=spec.slug)
         pack.position = (db.session.scalar(select(db.func.max(Pack.position))) or 0) + 1
         db.session.add(pack)
     changed = _assign(pack, name=spec.name, description=spec.description, author=spec.author,
@@ -131,8 +131,6 @@ def _store(spec: PackSpec, images: list[NormalisedSticker], digest: str) -> Impo
         for sticker in removed:
             pack.stickers.remove(sticker)
         changed = True
-    if changed and not created:
-        pack.revision += 1
     pack.source_digest = digest
     db.session.flush()
     return ImportResult(slug=spec.slug, created=created, changed=changed or created, stickers=len(spec.stickers))

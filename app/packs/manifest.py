@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from app.exceptions import ImportFailed
+from app.packs.pricing import MAX_PRICE, price_problem
 
 MANIFEST_NAME = "pack.json"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\Z")
@@ -97,12 +98,13 @@ def _price(value, label: str) -> tuple[int, str]:
     if not isinstance(value, dict):
         raise ImportFailed(f"{label}: 'price' must be 0 or {{\"amount\": <minor units>, \"currency\": \"usd\"}}.")
     amount, currency = value.get("amount"), str(value.get("currency", "")).lower()
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0 or amount > 100_000_00:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0 or amount > MAX_PRICE:
         raise ImportFailed(f"{label}: price amount must be a whole number of minor units (50 = $0.50).")
     if not CURRENCY_RE.match(currency):
         raise ImportFailed(f"{label}: price currency must be an ISO code such as 'usd'.")
-    if 0 < amount < 50:
-        raise ImportFailed(f"{label}: Stripe's smallest charge is 50 minor units; use 0 for a free pack.")
+    problem = price_problem(amount, currency)  # the same rule as an operator's price change
+    if problem:
+        raise ImportFailed(f"{label}: {problem}")
     return amount, currency
 
 

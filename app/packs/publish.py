@@ -49,8 +49,7 @@ def publish_packs(*, slug: str | None = None, client: MediaClient | None = None,
                                     filename=media_filename(sticker.image_sha256, sticker.mimetype))
                 uploaded_by_hash[sticker.image_sha256] = uri
             with transaction():
-                sticker.mxc_uri, sticker.mxc_homeserver = uri, homeserver
-                pack.revision += 1
+                sticker.mxc_uri, sticker.mxc_homeserver = uri, homeserver  # moves pack.revision
             result.uploaded += 1
             progress(f"[{pack.slug}] {index}/{total} {sticker.body} -> {uri}")
     return result

@@ -29,7 +29,7 @@ def theme_name(raw: str | None) -> str:
 
 
 def picker_page(*, keys: list[tuple[int, int]], theme: str, cacheable: bool, **context) -> Page:
-    pages = app_cache("widget.pages", OrderedDict)
+    pages = app_cache("widget.pages", OrderedDict, catalogue=True)
     cache_key = (tuple(keys), theme, current_app.config["MEDIA_BASE_URL"]) if cacheable else None
     if cache_key is not None and cache_key in pages:
         pages.move_to_end(cache_key)

@@ -2,7 +2,8 @@
 
 Sections are pure functions of (pack id, revision, eager count, media base), so a small
 per-process cache (one per app, see app.caching) is safe across workers: a stale entry is
-never read, only evicted.
+never read, only evicted (revisions are never shared between packs, see app.packs.generation,
+which also empties the cache when another process changed the catalogue).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from markupsafe import Markup
 
 from app.caching import app_cache
 from app.media.urls import media_url
+from app.packs import generation
 from app.packs.catalogue import packs_with_stickers
 
 DISPLAY_MAX = 256  # info.w/h: keep stickers from rendering huge in the timeline
@@ -51,7 +53,8 @@ def rendered_packs(keys: list[tuple[int, int]]) -> list[RenderedPack]:
     """Render (or fetch from cache) each pack; the first EAGER_STICKERS load eagerly."""
     media_base = current_app.config["MEDIA_BASE_URL"]
     eager, result = EAGER_STICKERS, []
-    cache = app_cache("widget.sections", OrderedDict)
+    generation.watch()
+    cache = app_cache("widget.sections", OrderedDict, catalogue=True)
     for pack_id, revision in keys:
         key = (pack_id, revision, eager, media_base)
         rendered = cache.get(key)
