@@ -13,7 +13,7 @@ from typing import Iterator, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.admin.refund_services import RefundResult, refund_order, refund_refusal  # noqa: F401 (re-exported)
+from app.admin.refund_services import MAX_REASON, RefundResult, refund_order, refund_refusal  # noqa: F401 (re-exported)
 from app.exceptions import InvalidInput, NotFound
 from app.extensions import db
 from app.models import AuditEvent, Order, Pack, User
@@ -121,9 +121,9 @@ def parse_cursor(cursor: str | None) -> int | None:
     return int(cursor)
 
 
-def list_orders(filters: OrderFilters, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> OrderPage:
-    """One page of matching orders, newest first."""
-    limit = max(1, min(int(limit), MAX_PAGE_SIZE))
+def list_orders(filters: OrderFilters, *, cursor: str | None = None, limit: int | None = None) -> OrderPage:
+    """One page of matching orders (PAGE_SIZE unless `limit` says), newest first."""
+    limit = max(1, min(int(limit or PAGE_SIZE), MAX_PAGE_SIZE))
     query = matching(filters)
     before = parse_cursor(cursor)
     if before is not None:
