@@ -98,8 +98,9 @@ def refund_form(order_id: str):
         except AppError as error:
             flash(f"Not refunded: {error.message}", "error")
         else:
-            flash(f"Refunded through Stripe ({result.refund_id or 'already refunded there'}); the pack has been "
-                  f"taken back.", "success")
+            made = f"refund {result.refund_id}" if result.refund_id else "it was already refunded there"
+            flash(f"Refunded through Stripe ({made}). The buyer's pack was released, unless another paid order "
+                  f"of theirs pays for it.", "success")
     return redirect(url_for("admin_orders.order_page", order_id=order_id), 303)
 
 

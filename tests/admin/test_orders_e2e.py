@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.admin.orders_services import refund_order
 from tests.admin.conftest import ROOT
 from tests.factories import signed_in_user
 from tests.payments.flows import order
@@ -75,17 +76,27 @@ def test_admin_refunds_an_order_and_the_pack_leaves_the_buyers_picker(chromium, 
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_orders_pages_fit_a_phone(chromium, app, client, fake_stripe, stripe_live, scheme, tmp_path):
+@pytest.mark.parametrize("width", [360, 1280])
+def test_orders_pages_fit_a_phone_and_pass_axe(chromium, app, client, fake_stripe, stripe_live, scheme, width,
+                                               tmp_path):
     from tests.admin.orders_support import hexes, paid_order
+    from tests.test_accessibility import axe_violations, describe
 
     hexes()
-    public_id = paid_order(client, fake_stripe, signed_in_user("@alice-with-a-rather-long-name:example.org"))
-    page = admin_page(chromium, app, stripe_live.url, viewport={"width": 360, "height": 740}, color_scheme=scheme)
-    for path in ("/admin", "/admin/orders", f"/admin/orders/{public_id}", "/admin/orders?user=@nobody:x.org"):
+    buyer = signed_in_user("@alice-with-a-rather-long-name:example.org")
+    paid = paid_order(client, fake_stripe, buyer)
+    refund_order(paid, reason="A long reason that has to wrap on a phone, " * 5, actor=ROOT)
+    public_id = paid_order(client, fake_stripe, signed_in_user("@bob:example.org"))
+    page = admin_page(chromium, app, stripe_live.url, viewport={"width": width, "height": 740}, color_scheme=scheme,
+                      bypass_csp=True)  # for axe's script only
+    paths = ("/admin", "/admin/orders", f"/admin/orders/{public_id}", f"/admin/orders/{paid}",
+             "/admin/orders?user=@nobody:x.org", "/admin/orders?from=soon")
+    for index, path in enumerate(paths):
         page.goto(stripe_live.url + path)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
-        page.screenshot(path=str(tmp_path / f"{path.strip('/').replace('/', '_') or 'admin'}-{scheme}.png"),
-                        full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+        page.screenshot(path=str(tmp_path / f"{index}-{scheme}-{width}.png"), full_page=True)
+        violations = axe_violations(page)
+        assert violations == [], f"{path} ({scheme}, {width}px):\n{describe(violations)}"
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == {"light": "rgb(255, 255, 255)", "dark": "rgb(21, 25, 30)"}[scheme]
     page.context.close()
