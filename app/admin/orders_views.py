@@ -67,16 +67,17 @@ def api_refund(order_id: str):
 @bp.get("/admin/orders")
 @admin_page
 def order_list():
+    shown = {"args": request.args, "statuses": orders.STATUSES, "money": format_money,
+             "form_args": {name: request.args[name] for name in FORM_FIELDS if request.args.get(name)},
+             "link_args": {name: request.args[name] for name in FORM_FIELDS + LINK_ONLY_FIELDS
+                           if request.args.get(name)}}
     try:
         filters = orders.parse_filters(request.args)
         page = orders.list_orders(filters, cursor=request.args.get("cursor"))
     except InvalidInput as error:
         return render_template("admin/orders.html", filters=orders.OrderFilters(), page=None, error=error.message,
-                               statuses=orders.STATUSES, args=request.args), 400
-    form_args = {name: request.args[name] for name in FORM_FIELDS if request.args.get(name)}
-    link_args = {name: request.args[name] for name in FORM_FIELDS + LINK_ONLY_FIELDS if request.args.get(name)}
-    return render_template("admin/orders.html", filters=filters, page=page, error=None, statuses=orders.STATUSES,
-                           args=request.args, form_args=form_args, link_args=link_args, money=format_money)
+                               **shown), 400
+    return render_template("admin/orders.html", filters=filters, page=page, error=None, **shown)
 
 
 @bp.get("/admin/orders/<order_id>")

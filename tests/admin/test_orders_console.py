@@ -42,8 +42,9 @@ def test_the_list_filters_pages_and_says_when_nothing_matches(client, app, alice
     assert re.search(r"user=(%40|@)alice(%3A|:)example.org", older)  # the older page keeps the filters
     assert made[0] in client.get(older).get_data(as_text=True)
     assert "No orders match these filters." in text(client.get("/admin/orders?user=@nobody:example.org"))
-    bad = client.get("/admin/orders?from=soon")
+    bad = client.get("/admin/orders?from=soon&refund=duplicate_failed")
     assert bad.status_code == 400 and "from must be a date" in text(bad)
+    assert 'name="from" value="soon"' in bad.get_data(as_text=True)  # the form keeps what was typed
 
 
 def test_refund_from_the_order_page(client, fake_stripe, alice):
