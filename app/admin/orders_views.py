@@ -83,25 +83,30 @@ def order_list():
 @bp.get("/admin/orders/<order_id>")
 @admin_page
 def order_page(order_id: str):
+    return _order_page(order_id)
+
+
+def _order_page(order_id: str, *, reason: str = "", error: str | None = None, status: int = 200):
+    """The order's page; after a refused refund, with the error and the reason as typed (nothing lost)."""
     detail = orders.order_detail(order_id)
     return render_template("admin/order.html", detail=detail, order=detail.order, money=format_money,
-                           max_reason=orders.MAX_REASON)
+                           max_reason=orders.MAX_REASON, reason=reason, refund_error=error), status
 
 
 @bp.post("/admin/orders/<order_id>/refund")
 @admin_page
 def refund_form(order_id: str):
+    reason = request.form.get("reason") or ""
     if request.form.get("confirm") != "yes":
-        flash("Tick the box to confirm the refund; nothing was refunded.", "error")
-    else:
-        try:
-            result = orders.refund_order(order_id, reason=request.form.get("reason"), actor=g.admin.matrix_id)
-        except AppError as error:
-            flash(f"Not refunded: {error.message}", "error")
-        else:
-            made = f"refund {result.refund_id}" if result.refund_id else "it was already refunded there"
-            flash(f"Refunded through Stripe ({made}). The buyer's pack was released, unless another paid order "
-                  f"of theirs pays for it.", "success")
+        return _order_page(order_id, reason=reason, status=400,
+                           error="Tick “Yes, refund this order” to confirm; nothing was refunded.")
+    try:
+        result = orders.refund_order(order_id, reason=reason, actor=g.admin.matrix_id)
+    except AppError as error:
+        return _order_page(order_id, reason=reason, error=f"Not refunded: {error.message}", status=error.status)
+    made = f"refund {result.refund_id}" if result.refund_id else "it was already refunded there"
+    flash(f"Refunded through Stripe ({made}). The buyer's pack was released, unless another paid order of "
+          f"theirs pays for it.", "success")
     return redirect(url_for("admin_orders.order_page", order_id=order_id), 303)
 
 
