@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import render_template
 
 from app.admin.access import ADMIN_API, ADMIN_PAGE, admin_page
+from app.admin.overview_services import needs_attention, sales_summary
+from app.payments.money import format_money
 from app.web.policy import PolicyBlueprint
 
 bp = PolicyBlueprint("admin", __name__, policy=ADMIN_PAGE, claims=("/admin",))
@@ -15,4 +17,5 @@ blueprints = (bp, api)
 @bp.get("/admin")
 @admin_page
 def overview():
-    return render_template("admin/overview.html")
+    return render_template("admin/overview.html", sales=sales_summary(), attention=needs_attention(),
+                           money=format_money)

@@ -25,7 +25,8 @@ class Order(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     # Why we refund this order ourselves (app.payments.states.RefundReason): "duplicate" (the user
     # already had the pack when it was paid), written before Stripe is asked, so a refund that failed
-    # halfway is finished by a later call; "duplicate_failed" when Stripe refused it for good.
+    # halfway is finished by a later call; "duplicate_failed" when Stripe refused it for good; "admin"
+    # once an operator refunded it (their reason is in the audit log).
     refund_reason: Mapped[str | None] = mapped_column(String(32), index=True)
     checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     checkout_url: Mapped[str | None] = mapped_column(Text)

@@ -140,7 +140,7 @@ class StripeGateway:
             # A refusal that a retry would not change (the charge is disputed, the PaymentIntent
             # is unknown to this key...): for a person to look at.
             log.error("Stripe refused to refund %s: %s (code %s)", payment_intent_id, error.user_message, error.code)
-            return RefundInfo(id=None, status="refused", amount=0, charge=None)
+            return RefundInfo(id=None, status="refused", amount=0, charge=None, message=error.user_message)
         except stripe.StripeError as error:
             self._translate("refund", error)
         data = refund.to_dict()

@@ -35,6 +35,7 @@ class RefundReason(StrEnum):
 
     DUPLICATE = "duplicate"  # paid for a pack the user already had: refunded automatically
     DUPLICATE_FAILED = "duplicate_failed"  # Stripe refused that refund for good: an operator must look
+    ADMIN = "admin"  # an operator refunded it (app/admin/refund_services.py); their reason is in the audit log
 
 
 class FulfilmentOutcome(StrEnum):

@@ -74,6 +74,7 @@ class RefundInfo:
     status: str  # succeeded | pending | requires_action | failed | canceled | already_refunded | refused
     amount: int
     charge: ChargeInfo | None  # the charge after the refund (expanded)
+    message: str | None = None  # Stripe's explanation of a refusal (safe to show to an operator)
 
 
 @dataclass(frozen=True)
