@@ -18,7 +18,13 @@ def init_app(app) -> None:
     app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     # Flask-Login caches the user on g, which outlives the request when an app context was pushed
     # around it (CLI commands, tests): forget it so the next request reads its own cookie.
-    app.teardown_request(lambda _error: g.pop("_login_user", None))
+    # Flask-WTF caches the session's CSRF token there too (another client's session next time).
+    app.teardown_request(_forget_request_user)
+
+
+def _forget_request_user(_error) -> None:
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
 
 
 @login_manager.user_loader
