@@ -89,3 +89,12 @@ def test_anonymous_sign_out_everywhere_is_harmless(client):
     assert response.status_code == 303
     assert client.post("/api/v1/me/logout-all").status_code == 401
     assert recent() == []
+
+
+def test_a_cookie_from_before_generations_works_until_the_user_signs_out_everywhere(app, client):
+    widget = signed_in_user(ALICE)
+    with client.session_transaction() as session:
+        session["_user_id"] = str(widget.user.id)  # as Flask-Login stored it before migration 0009
+    assert client.get("/api/v1/me").get_json()["user_id"] == ALICE
+    app.test_client().post("/api/v1/me/logout-all", headers=widget.headers)
+    assert client.get("/api/v1/me").status_code == 401
