@@ -89,8 +89,10 @@ def _register_blueprints(app: Flask) -> None:
 
     from app.signin.views import api as signin_api_bp
     from app.signin.views import bp as signin_bp
+    from app.signin.views import token_api as signin_token_api_bp
 
-    for blueprint in (integrations_bp, terms_bp, library_bp, manager_bp, signin_bp, signin_api_bp):
+    for blueprint in (integrations_bp, terms_bp, library_bp, manager_bp, signin_bp, signin_api_bp,
+                      signin_token_api_bp):
         app.register_blueprint(blueprint)
     _register_admin_blueprints(app)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import getpass
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.extensions import db
@@ -42,12 +42,19 @@ def has_line(*, action: str, target: str) -> bool:
 
 
 def recent(*, actor: str | None = None, action: str | None = None, target: str | None = None,
-           limit: int = 50) -> list[AuditEvent]:
-    """The newest lines first, optionally only one actor, action or target."""
+           limit: int = 50, before: int | None = None) -> list[AuditEvent]:
+    """The newest lines first, optionally only one actor, action or target; `before` (a line's id,
+    the cursor of the previous page) starts after that line in this order."""
     query = select(AuditEvent)
     for column, value in ((AuditEvent.actor, actor), (AuditEvent.action, action), (AuditEvent.target, target)):
         if value is not None:
             query = query.where(column == value)
+    if before is not None:
+        cursor = db.session.get(AuditEvent, before)
+        if cursor is None:
+            return []
+        query = query.where(or_(AuditEvent.at < cursor.at,
+                                and_(AuditEvent.at == cursor.at, AuditEvent.id < cursor.id)))
     return list(db.session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)))
 
 

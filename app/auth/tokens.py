@@ -84,10 +84,10 @@ def revoke_token(raw: str) -> None:
 
 
 def revoke_all_tokens(user: User) -> int:
-    """Log out everywhere: every live token of the user (IM and widget); returns how many."""
-    with transaction():
-        result = db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
-                                                           ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    """Every live token of the user (IM and widget), in the caller's transaction; returns how many.
+    Signing out everywhere (app.signin.services.sign_out_everywhere) also ends the web sessions."""
+    result = db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                                       ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
     return result.rowcount
 
 

@@ -55,5 +55,6 @@ def list_command(matrix_id, slug, active):
     for entitlement in rows:
         state = (f"revoked {entitlement.revoked_at:%Y-%m-%d %H:%M} ({entitlement.revoke_reason})"
                  if entitlement.revoked_at else f"granted {entitlement.granted_at:%Y-%m-%d %H:%M}")
-        click.echo(f"{entitlement.user.matrix_id:32} {entitlement.pack.slug:24} {entitlement.source:9} {state}")
+        order = entitlement.order.public_id if entitlement.order else "-"
+        click.echo(f"{entitlement.user.matrix_id:32} {entitlement.pack.slug:24} {entitlement.source:9} {order:28} {state}")
     click.echo(f"{len(rows)} entitlement(s).")

@@ -4,12 +4,14 @@ Trust boundary: our bearer token in the Authorization header (held in the iframe
 never a cookie), hence CSRF-exempt. Same-origin callers only (the picker and manager pages).
 """
 from flask import g, jsonify, request
+from flask_login import current_user, logout_user
 
-from app.auth.request import require_user, require_user_or_session
-from app.auth.tokens import revoke_all_tokens
+from app.auth.request import require_user, require_user_or_session, token_from_request
+from app.extensions import csrf
 from app.integrations import services as integrations
 from app.integrations.views import openid_limit
 from app.library import services
+from app.signin.services import sign_out_everywhere
 from app.signin.sessions import is_admin
 from app.library.summaries import favourite_json, pack_json
 from app.web.json_input import json_object
@@ -35,10 +37,15 @@ def me():
 
 
 @bp.post("/me/logout-all")
-@require_user
+@require_user_or_session
 def logout_everywhere():
-    """Revoke every token of the user, IM and widget alike, the presented one included."""
-    revoke_all_tokens(g.user)
+    """Revoke every token of the user, IM and widget alike, the presented one included, and end
+    every web session of theirs. A cookie-authenticated call needs the X-CSRFToken header."""
+    if token_from_request() is None:
+        csrf.protect()  # the browser sends the cookie on its own: require the token
+    sign_out_everywhere(g.user)
+    if current_user.is_authenticated:
+        logout_user()
     return jsonify({})
 
 

@@ -56,6 +56,7 @@ class Entitlement(db.Model):
     revoke_reason: Mapped[str | None] = mapped_column(String(32))
     pack: Mapped[Pack] = relationship()
     user: Mapped[User] = relationship()
+    order: Mapped[Order | None] = relationship()
 
 
 class StripeEvent(db.Model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -19,6 +19,13 @@ class User(UserMixin, db.Model):
     matrix_id: Mapped[str] = mapped_column(String(255), unique=True)
     picker_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Part of the web session's user id ("<id>.<generation>"): "sign out everywhere" increments it,
+    # so every session cookie issued before no longer loads its user, on every device.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative id: the row id and the session generation."""
+        return f"{self.id}.{self.session_generation}"
 
 
 class ApiToken(db.Model):

@@ -24,27 +24,34 @@ def published_pack(slug: str) -> Pack:
     return pack
 
 
-def grant_pack(*, matrix_id: str, slug: str, actor: str) -> tuple[Entitlement, bool]:
+def grant_pack(*, matrix_id: str, slug: str, actor: str, note: str | None = None) -> tuple[Entitlement, bool]:
     """Operator grant: any pack (published or not) to any Matrix ID; returns (entitlement, changed).
 
-    A grant that changes something is written to the audit log as `actor`'s, in the same commit.
+    A grant that changes something is written to the audit log as `actor`'s, in the same commit
+    (with the operator's `note`, when given, saying why).
     """
     with transaction():
         user, pack = _user_and_pack(matrix_id, slug, create_user=True)
         entitlement, changed = entitlements.grant(user_id=user.id, pack_id=pack.id, source="grant")
         if changed:
-            audit.record(actor, "entitlement.grant", f"user:{matrix_id}", pack=slug, source="grant")
+            audit.record(actor, "entitlement.grant", f"user:{matrix_id}", pack=slug, source="grant",
+                         **_noted(note))
     return entitlement, changed
 
 
-def revoke_pack(*, matrix_id: str, slug: str, actor: str) -> bool:
+def revoke_pack(*, matrix_id: str, slug: str, actor: str, note: str | None = None) -> bool:
     """Operator revoke, whatever the source; True when an active entitlement was revoked (and audited)."""
     user, pack = _user_and_pack(matrix_id, slug, create_user=False)
     with transaction():
         revoked = entitlements.revoke(user_id=user.id, pack_id=pack.id, reason="admin")
         if revoked:
-            audit.record(actor, "entitlement.revoke", f"user:{matrix_id}", pack=slug, reason="admin")
+            audit.record(actor, "entitlement.revoke", f"user:{matrix_id}", pack=slug, reason="admin",
+                         **_noted(note))
     return revoked
+
+
+def _noted(note: str | None) -> dict:
+    return {"note": note} if note else {}
 
 
 def _user_and_pack(matrix_id: str, slug: str, *, create_user: bool) -> tuple[User, Pack]:

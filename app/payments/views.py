@@ -6,7 +6,8 @@ from flask import current_app, g, jsonify, render_template, request, url_for
 from app.auth.request import require_user
 from app.exceptions import InvalidInput, NotFound
 from app.extensions import limiter
-from app.payments.services import fulfill_checkout, format_money, handle_webhook, list_orders, start_checkout
+from app.payments.services import (fulfill_checkout, format_money, handle_webhook, list_orders,
+                                   start_checkout_returning_here)
 from app.web.bodies import body_limit, read_body
 from app.web.json_input import json_object
 from app.web.policy import PAGE, TOKEN_API, ErrorFormat, PolicyBlueprint, TrustPolicy
@@ -32,13 +33,7 @@ def create_checkout():
     slug = json_object().get("pack")
     if not isinstance(slug, str) or not slug:
         raise InvalidInput('Send JSON {"pack": "<slug>"}.')
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
-    order = start_checkout(
-        user=g.user, slug=slug,
-        # Stripe replaces the literal {CHECKOUT_SESSION_ID}; url_for would escape the braces.
-        success_url=base + url_for("payments.checkout_success") + "?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url=base + url_for("payments.checkout_cancel", pack=slug),
-    )
+    order = start_checkout_returning_here(user=g.user, slug=slug)
     return jsonify(checkout_url=order.checkout_url, order_id=order.public_id)
 
 

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlencode
 
 from flask import current_app
+from sqlalchemy import update
 
 from app import audit
-from app.auth.tokens import get_or_create_user
+from app.auth.tokens import get_or_create_user, revoke_all_tokens
 from app.bot.outbox import enqueue_message
+from app.extensions import db
 from app.models import User
 from app.signin.links import checked_matrix_id, consume_link, issue_link, link_lifetime
 from app.transactions import transaction
@@ -43,9 +46,30 @@ def request_link(raw_matrix_id) -> str:
     return matrix_id
 
 
+def web_login_link(user: User, next_path: str | None) -> str:
+    """A one-time sign-in link for `user` (already signed in by a Bearer token), for their browser:
+    the same link the bot sends (15 minutes, single use, confirm page then POST), without a DM."""
+    with transaction():
+        url = link_url(issue_link(user.matrix_id))
+        audit.record(user.matrix_id, "signin.link", f"user:{user.matrix_id}", via="web-login")
+    return f"{url}?{urlencode({'next': next_path})}" if next_path else url
+
+
 def sign_in_with_link(token: str) -> User:
     """Use the link up and return its user (created on first sign-in); LinkRefused if it cannot."""
     with transaction():
         user = get_or_create_user(consume_link(token))
         audit.record(user.matrix_id, "signin.web", f"user:{user.matrix_id}")
     return user
+
+
+def sign_out_everywhere(user: User) -> int:
+    """End every web session of the user (on every device) and revoke every token (IM and widget);
+    returns how many tokens were live."""
+    with transaction():
+        tokens = revoke_all_tokens(user)
+        db.session.execute(update(User).where(User.id == user.id)
+                           .values(session_generation=User.session_generation + 1))
+        audit.record(user.matrix_id, "signin.logout_all", f"user:{user.matrix_id}", tokens=tokens)
+    db.session.refresh(user)
+    return tokens

@@ -18,12 +18,25 @@ def init_app(app) -> None:
     app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     # Flask-Login caches the user on g, which outlives the request when an app context was pushed
     # around it (CLI commands, tests): forget it so the next request reads its own cookie.
-    app.teardown_request(lambda _error: g.pop("_login_user", None))
+    # Flask-WTF caches the session's CSRF token there too (another client's session next time).
+    app.teardown_request(_forget_request_user)
+
+
+def _forget_request_user(_error) -> None:
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """The user a session cookie names ("<id>.<generation>", see User.get_id), or None when the user
+    signed out everywhere since (or the value is not ours)."""
+    user_id, _dot, generation = session_id.partition(".")
+    generation = generation or "0"  # a cookie from before generations existed: nobody signed out since
+    if not (user_id.isdigit() and generation.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.session_generation == int(generation) else None
 
 
 def is_admin(matrix_id: str) -> bool:

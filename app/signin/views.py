@@ -8,20 +8,23 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, jsonify, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask import current_app, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
 
+from app.auth.request import require_user
 from app.exceptions import InvalidInput
 from app.extensions import csrf, limiter
 from app.signin import services
 from app.signin.links import LinkRefused, link_lifetime, peek_link
 from app.web.json_input import json_object
-from app.web.policy import PAGE, ErrorFormat, PolicyBlueprint, TrustPolicy
+from app.web.policy import PAGE, TOKEN_API, ErrorFormat, PolicyBlueprint, TrustPolicy
 
 bp = PolicyBlueprint("signin", __name__, policy=PAGE)
 # Its own policy: JSON or form bodies, errors as HTML or JSON (Accept), never cached.
 api = PolicyBlueprint("signin_api", __name__, policy=TrustPolicy(errors=ErrorFormat.HTML, csrf=False,
                                                                   cache_control="no-store"))
+# From inside Element (manager UI, picker): Bearer token only, never a cookie.
+token_api = PolicyBlueprint("signin_token_api", __name__, policy=TOKEN_API)
 
 
 def _target_matrix_id() -> str:
@@ -46,7 +49,7 @@ def safe_next(target: str | None) -> str | None:
 @bp.get("/signin")
 def signin_page():
     return render_template("signin/signin.html", next=safe_next(request.args.get("next")), error=None,
-                           user_id="")
+                           user_id="", signed_out=request.args.get("signed_out"))
 
 
 @api.post("/auth/matrix")
@@ -69,6 +72,18 @@ def request_link():
         return render_template("signin/signin.html", next=next_path, error=error.message,
                                user_id=request.form.get("user_id", "")), 400
     return render_template("signin/sent.html", user_id=matrix_id, minutes=_minutes()), 202
+
+
+@token_api.post("/api/v1/web-login")
+@require_user
+def web_login():
+    """A one-time sign-in link for the token's user: {"url"}; optional body {"next": "/same/origin/path"}."""
+    body = json_object() if request.content_length else {}
+    requested = body.get("next")
+    next_path = safe_next(requested) if isinstance(requested, str) else None
+    if requested is not None and next_path is None:
+        raise InvalidInput('"next" must be a path on this site, like "/admin".')
+    return jsonify(url=services.web_login_link(g.user, next_path))
 
 
 @bp.get("/auth/matrix/<token>")
@@ -95,7 +110,16 @@ def confirm(token: str):
 @bp.post("/auth/logout")
 def logout():
     logout_user()
-    return redirect(url_for("signin.signin_page"), 303)
+    return redirect(url_for("signin.signin_page", signed_out="here"), 303)
+
+
+@bp.post("/auth/logout-all")
+def logout_everywhere():
+    """Sign out on every device: every web session and every token (picker, integration manager)."""
+    if current_user.is_authenticated:
+        services.sign_out_everywhere(current_user._get_current_object())
+        logout_user()
+    return redirect(url_for("signin.signin_page", signed_out="everywhere"), 303)
 
 
 def _refused_page(refused: Exception):

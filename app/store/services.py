@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.media.urls import media_url
 from app.models import Entitlement, Pack, Sticker, User
+from app.packs.entitlements import owns
 from app.packs.ownership import published_pack
 
 PREVIEWS = 4  # stickers shown beside a pack in the picker's store tab
@@ -36,6 +37,10 @@ def store_pack(slug: str) -> tuple[Pack, User | None]:
     pack = published_pack(slug)
     creator = db.session.get(User, pack.creator_id) if pack.creator_id else None
     return pack, creator
+
+
+def owns_pack(*, user: User, pack: Pack) -> bool:
+    return owns(user_id=user.id, pack_id=pack.id)
 
 
 def catalogue(*, user: User | None) -> list[CatalogueEntry]:

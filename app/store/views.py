@@ -1,16 +1,23 @@
 """The public store (server-rendered pack pages), its JSON catalogue for the picker's store tab,
-and adding a pack to the picker (widget token)."""
+and adding a pack to the picker (widget token).
+
+A pack page sells to a signed-in web user (Buy / Add: same-origin form posts with CSRF, then the
+Stripe Checkout page or back here); to anyone else it is the same public page for everyone, so it
+stays cacheable for anonymous visitors (Vary: Cookie) and is never cached once it names a user.
+"""
 import json
 
-from flask import g, jsonify, redirect, render_template, url_for
+from flask import flash, g, jsonify, make_response, redirect, render_template, url_for
+from flask_login import current_user
 
 from app.assets import asset_url
 from app.auth.request import optional_user, require_user
+from app.exceptions import AppError
 from app.library.services import add_to_picker
 from app.media.urls import media_url
 from app.payments.money import minor_unit_digits
-from app.payments.services import payments_enabled
-from app.store.services import catalogue, store_pack, store_packs
+from app.payments.services import payments_enabled, start_checkout_returning_here
+from app.store.services import catalogue, owns_pack, store_pack, store_packs
 from app.web.policy import PAGE, TOKEN_API, PolicyBlueprint
 from app.web.public_url import shareable_public_url
 
@@ -51,8 +58,46 @@ def pack_list():
 @bp.get("/packs/<slug>")
 def pack_detail(slug: str):
     pack, creator = store_pack(slug)
-    return render_template("store/pack_detail.html", pack=pack, creator=creator, for_sale=payments_enabled(),
-                           picker_snippet=_picker_snippet())
+    shopper = current_user._get_current_object() if current_user.is_authenticated else None
+    response = make_response(render_template(
+        "store/pack_detail.html", pack=pack, creator=creator, for_sale=payments_enabled(),
+        picker_snippet=_picker_snippet(), shopper=shopper,
+        owned=shopper is not None and owns_pack(user=shopper, pack=pack)))
+    response.vary.add("Cookie")  # the page shown depends on the session cookie
+    if shopper is not None:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/packs/<slug>/buy")
+def buy(slug: str):
+    """A signed-in web user buys: to the Stripe Checkout page (same tab), back to the success page."""
+    if not current_user.is_authenticated:
+        return _to_signin(slug)
+    try:
+        order = start_checkout_returning_here(user=current_user._get_current_object(), slug=slug)
+    except AppError as error:
+        flash(error.message, "error")
+        return redirect(url_for("store.pack_detail", slug=slug), 303)
+    return redirect(order.checkout_url, 303)
+
+
+@bp.post("/packs/<slug>/add")
+def add(slug: str):
+    """A signed-in web user adds a free pack: it is in their picker in Element from now on."""
+    if not current_user.is_authenticated:
+        return _to_signin(slug)
+    try:
+        add_to_picker(user=current_user._get_current_object(), slug=slug)
+    except AppError as error:
+        flash(error.message, "error")
+    else:
+        flash("Added: it is in your sticker picker in Element.", "success")
+    return redirect(url_for("store.pack_detail", slug=slug), 303)
+
+
+def _to_signin(slug: str):
+    return redirect(url_for("signin.signin_page", next=url_for("store.pack_detail", slug=slug)), 303)
 
 
 @api.get("/api/v1/store")

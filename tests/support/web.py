@@ -18,6 +18,6 @@ def sign_in_web(client, matrix_id: str) -> str:
     returns a CSRF token for the session's forms and X-CSRFToken headers."""
     person = make_user(matrix_id)
     with client.session_transaction() as session:
-        session["_user_id"] = str(person.id)
+        session["_user_id"] = person.get_id()  # "<id>.<session generation>", as login_user stores it
         session["_fresh"] = True
     return csrf_token(client)

@@ -176,6 +176,38 @@
     });
   }
 
+  // --- Hexpack on the web: a one-time sign-in link for this user, opened in a new tab -------------
+  // The tab is opened in the click handler itself (popup blockers allow that), then sent to the link
+  // once we have it; without a link it is closed again and the error shown here.
+  const webState = document.getElementById("web-state");
+  function openOnTheWeb(button) {
+    const tab = window.open("", "_blank");
+    if (!tab) {
+      webState.textContent = "Your browser blocked the new tab: allow pop-ups for this site and try again.";
+      return;
+    }
+    tab.opener = null;
+    button.disabled = true;
+    webState.textContent = "Opening Hexpack in a new tab…";
+    api("POST", "/api/v1/web-login", { next: button.dataset.next })
+      .then((answer) => {
+        tab.location.href = answer.url;
+        webState.textContent = "Opened in a new tab: confirm there to sign in. The link works once, for 15 minutes.";
+      })
+      .catch((error) => {
+        tab.close();
+        webState.textContent = "Could not open Hexpack on the web: " + error.message;
+      })
+      .finally(() => { button.disabled = false; });
+  }
+  ["open-web", "open-admin"].forEach((id) => {
+    const button = document.getElementById(id);
+    button.addEventListener("click", () => openOnTheWeb(button));
+  });
+  api("GET", "/api/v1/me").then((me) => {
+    document.getElementById("open-admin").hidden = !me.admin;
+  }).catch(() => { /* not an admin as far as we can tell: the button stays hidden */ });
+
   document.getElementById("close").addEventListener("click", () => {
     scalar("close_scalar", {}).catch(() => window.close());
   });
