@@ -19,6 +19,7 @@ EBML_MAGIC = b"\x1a\x45\xdf\xa3"  # Matroska, of which WebM is a subset
 DECODERS = {"vp9": "libvpx-vp9", "vp8": "libvpx"}
 DECODED_FRAMES_PER_KEPT = 8  # frames merged by the frame-rate cap still cost decoding
 TIMESTAMP_SLACK = 0.002  # WebM timestamps are whole milliseconds: 30 fps frames are 33 ms apart
+TRUNCATION_SLACK = 0.05  # decoded frames may end this much before the duration the header gives
 
 
 def is_matroska(data: bytes) -> bool:
@@ -38,7 +39,8 @@ def decode(data: bytes, *, name: str, limits: AnimationLimits) -> Iterator[RawFr
         _check_header(container, stream, name, limits)
         decoder = av.CodecContext.create(DECODERS[stream.codec_context.name], "r")
         try:
-            yield from _kept_frames(_decoded(container, stream, decoder, name, limits), name, limits)
+            frames = _decoded(container, stream, decoder, name, limits)
+            yield from _kept_frames(frames, name, limits, expected_end=_header_seconds(container))
         except av.FFmpegError as error:
             raise ImportFailed(f"{name}: the video is broken ({error}).") from None
 
@@ -60,9 +62,13 @@ def _check_header(container, stream, name: str, limits: AnimationLimits) -> None
     width, height = stream.codec_context.width, stream.codec_context.height
     if width * height > limits.max_pixels:
         raise ImportFailed(f"{name}: {width}x{height} pixels exceeds the limit of {limits.max_pixels} pixels.")
-    if container.duration is not None and container.duration / av.time_base > limits.max_seconds:
-        raise ImportFailed(f"{name}: the video lasts {container.duration / av.time_base:g} s; the limit is "
-                           f"{limits.max_seconds:g} s.")
+    seconds = _header_seconds(container)
+    if seconds is not None and seconds > limits.max_seconds:
+        raise ImportFailed(f"{name}: the video lasts {seconds:g} s; the limit is {limits.max_seconds:g} s.")
+
+
+def _header_seconds(container) -> float | None:
+    return container.duration / av.time_base if container.duration else None
 
 
 def _decoded(container, stream, decoder, name: str, limits: AnimationLimits):
@@ -90,11 +96,11 @@ def _check_frame(frame, start: float, alpha: bool, budget: int, name: str, limit
         raise ImportFailed(f"{name}: the video is marked transparent but its alpha channel could not be decoded.")
 
 
-def _kept_frames(decoded, name: str, limits: AnimationLimits) -> Iterator[RawFrame]:
+def _kept_frames(decoded, name: str, limits: AnimationLimits, *, expected_end: float | None) -> Iterator[RawFrame]:
     """Drop frames under 1/max_fps after the last kept one; a kept frame lasts until the next."""
-    pending, kept, pixels, end = None, 0, 0, 0.0
+    pending, kept, pixels, end, previous = None, 0, 0, 0.0, 0.0
     for start, frame in decoded:
-        end = start + _frame_seconds(frame)
+        end, previous = start + (_frame_seconds(frame) or start - previous), start
         if pending is not None and start - pending[0] < limits.min_frame_seconds - TIMESTAMP_SLACK:
             continue
         kept += 1
@@ -107,6 +113,8 @@ def _kept_frames(decoded, name: str, limits: AnimationLimits) -> Iterator[RawFra
         pending = (start, frame)
     if pending is None:
         raise ImportFailed(f"{name}: the video has no frames.")
+    if expected_end is not None and end < expected_end - TRUNCATION_SLACK:
+        raise ImportFailed(f"{name}: the video is truncated: its frames end at {end:.2f} s of {expected_end:.2f} s.")
     yield _raw(pending[1], pending[0], max(end, pending[0] + limits.min_frame_seconds))
 
 

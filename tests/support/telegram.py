@@ -85,3 +85,14 @@ def telegram_export(folder: Path, stickers: list[tuple[str, bytes, str]], *, cha
     result = {"name": chat, "type": "private_group", "id": 4242, "messages": messages}
     (folder / "result.json").write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
     return folder
+
+
+def webp_chunks(data: bytes) -> list[str]:
+    """The RIFF chunk names of a WebP file, in order (ANIM and ANMF mark an animation)."""
+    assert data[:4] == b"RIFF" and data[8:12] == b"WEBP", data[:16]
+    names, offset = [], 12
+    while offset + 8 <= len(data):
+        name, size = data[offset:offset + 4].decode("ascii"), int.from_bytes(data[offset + 4:offset + 8], "little")
+        names.append(name)
+        offset += 8 + size + (size & 1)
+    return names
