@@ -87,6 +87,11 @@ def test_bad_tgs_is_refused_naming_the_file(data, reason):
     (lottie_document(fps=100_000), "frame rate of 100000 fps"),
     (lottie_document(frames=0), "has no frames"),
     ({**lottie_document(), "w": "512"}, "'w' must be a number"),
+    ({**lottie_document(), "layers": [{"ty": 4, "shapes": [{"ty": "rp", "c": {"a": 0, "k": 1e9}}]}]},
+     "repeaters of up to 1e+09 copies"),
+    ({**lottie_document(), "layers": [{"ty": 4, "shapes": [{"ty": "rp", "c": {"a": 1, "k": [{"t": 0, "s": [5000]}]}}]}]},
+     "repeaters of up to 5000 copies"),
+    ({**lottie_document(), "layers": [[] for _ in range(300_000)]}, "more than 250000 JSON objects"),
     ({**lottie_document(), "assets": [{"id": "img", "w": 8, "h": 8, "u": "/etc/", "p": "passwd"}]},
      "refers to an image file ('passwd')"),
 ])

@@ -65,7 +65,7 @@ def normalise(data: bytes, *, name: str, max_bytes: int, max_pixels: int) -> Nor
                 frames, durations, loop = _load_frames(img, name=name)
                 source_format = img.format
         except UnidentifiedImageError:  # its message names a BytesIO object, not the file
-            raise ImportFailed(f"{name}: not an accepted image (PNG, WebP, GIF or JPEG): "
+            raise ImportFailed(f"{name}: not an accepted image (PNG, WebP, GIF, JPEG, or Telegram .tgs or .webm): "
                                f"{describe_content(data)}.") from None
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
             raise ImportFailed(f"{name}: not an accepted image (PNG, WebP, GIF or JPEG): {error}") from None

@@ -21,6 +21,9 @@ GZIP_MAGIC = b"\x1f\x8b"
 MAX_JSON_BYTES = 4 * 1024 * 1024  # Telegram's own limit is 64 KiB gzipped
 MAX_SOURCE_FPS = 240
 REQUIRED_KEYS = ("fr", "ip", "op", "w", "h", "layers")
+MAX_NODES = 250_000  # JSON objects and arrays; Telegram's 64 KiB stickers hold a few thousand
+MAX_REPEATER_COPIES = 100  # a repeater ("ty": "rp") multiplies the shapes drawn per frame
+MAX_REPEATERS = 16
 
 
 def is_gzip(data: bytes) -> bool:
@@ -76,6 +79,7 @@ def _parse(text: bytes, name: str) -> dict:
     if not isinstance(document["layers"], list):
         raise ImportFailed(f"{name}: not Lottie JSON: 'layers' must be a list.")
     _refuse_file_assets(document, name)
+    _refuse_costly_shapes(document, name)
     return document
 
 
@@ -86,6 +90,37 @@ def _refuse_file_assets(document: dict, name: str) -> None:
         if isinstance(path, str) and not path.startswith("data:"):
             raise ImportFailed(f"{name}: the animation refers to an image file ({path[:60]!r}); "
                                "only embedded images are accepted.")
+
+
+def _refuse_costly_shapes(document: dict, name: str) -> None:
+    """Rendering cost grows with the number of shapes and with repeaters' copies: cap both."""
+    nodes, repeaters, pending = 0, 0, [document]
+    while pending:
+        node = pending.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise ImportFailed(f"{name}: the animation has more than {MAX_NODES} JSON objects (Lottie bomb?).")
+        children = node.values() if isinstance(node, dict) else node
+        pending.extend(child for child in children if isinstance(child, (dict, list)))
+        if isinstance(node, dict) and node.get("ty") == "rp":
+            repeaters += 1
+            copies = max(_numbers(node.get("c")), default=0)
+            if copies > MAX_REPEATER_COPIES or repeaters > MAX_REPEATERS:
+                raise ImportFailed(f"{name}: repeaters of up to {copies:g} copies ({repeaters} repeaters) exceed "
+                                   f"the limit of {MAX_REPEATER_COPIES} copies and {MAX_REPEATERS} repeaters "
+                                   "(Lottie bomb?).")
+
+
+def _numbers(value) -> list[float]:
+    """Every number in a (possibly animated) Lottie property."""
+    found, pending = [], [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            found.append(abs(float(item)))
+        elif isinstance(item, (dict, list)):
+            pending.extend(item.values() if isinstance(item, dict) else item)
+    return found
 
 
 def _check(document: dict, name: str, limits: AnimationLimits):
