@@ -88,10 +88,18 @@ def test_bad_tgs_is_refused_naming_the_file(data, reason):
     (lottie_document(frames=0), "has no frames"),
     ({**lottie_document(), "w": "512"}, "'w' must be a number"),
     ({**lottie_document(), "layers": [{"ty": 4, "shapes": [{"ty": "rp", "c": {"a": 0, "k": 1e9}}]}]},
-     "repeaters of up to 1e+09 copies"),
+     "repeaters draw up to 1e+09 copies of a shape; the limit is 1000"),
     ({**lottie_document(), "layers": [{"ty": 4, "shapes": [{"ty": "rp", "c": {"a": 1, "k": [{"t": 0, "s": [5000]}]}}]}]},
-     "repeaters of up to 5000 copies"),
-    ({**lottie_document(), "layers": [[] for _ in range(300_000)]}, "more than 250000 JSON objects"),
+     "repeaters draw up to 5000 copies"),
+    ({**lottie_document(), "layers": [{"ty": 4, "shapes": [{"ty": "rp", "c": {"a": 0, "k": 40}}] * 2}]},
+     "repeaters draw up to 1600 copies"),  # copies multiply
+    ({**lottie_document(), "layers": [[] for _ in range(200_000)]}, "more than 150000 JSON objects"),
+    ({**lottie_document(), "assets": [{"id": "a", "layers": [{"ty": 0, "refId": "b"}]},
+                                      {"id": "b", "layers": [{"ty": 0, "refId": "a"}]}],
+      "layers": [{"ty": 0, "refId": "a"}]}, "the precomp 'a' contains itself"),
+    ({**lottie_document(), "assets": [{"id": f"p{level}", "layers": [{"ty": 0, "refId": f"p{level + 1}"}] * 10}
+                                      for level in range(6)], "layers": [{"ty": 0, "refId": "p0"}]},
+     "its precomps expand to 5001 layers; the limit is 5000"),
     ({**lottie_document(), "assets": [{"id": "img", "w": 8, "h": 8, "u": "/etc/", "p": "passwd"}]},
      "refers to an image file ('passwd')"),
 ])

@@ -21,9 +21,9 @@ GZIP_MAGIC = b"\x1f\x8b"
 MAX_JSON_BYTES = 4 * 1024 * 1024  # Telegram's own limit is 64 KiB gzipped
 MAX_SOURCE_FPS = 240
 REQUIRED_KEYS = ("fr", "ip", "op", "w", "h", "layers")
-MAX_NODES = 250_000  # JSON objects and arrays; Telegram's 64 KiB stickers hold a few thousand
-MAX_REPEATER_COPIES = 100  # a repeater ("ty": "rp") multiplies the shapes drawn per frame
-MAX_REPEATERS = 16
+MAX_NODES = 150_000  # JSON objects and arrays; Telegram's 64 KiB stickers hold a few thousand
+MAX_REPEATED_COPIES = 1000  # repeaters ("ty": "rp") multiply the shapes drawn per frame: their product
+MAX_EXPANDED_LAYERS = 5000  # layers drawn per frame once precomps (refId) are expanded
 
 
 def is_gzip(data: bytes) -> bool:
@@ -93,8 +93,8 @@ def _refuse_file_assets(document: dict, name: str) -> None:
 
 
 def _refuse_costly_shapes(document: dict, name: str) -> None:
-    """Rendering cost grows with the number of shapes and with repeaters' copies: cap both."""
-    nodes, repeaters, pending = 0, 0, [document]
+    """Rendering cost grows with the number of shapes, repeaters' copies and precomp nesting."""
+    nodes, copies, pending = 0, 1.0, [document]
     while pending:
         node = pending.pop()
         nodes += 1
@@ -103,12 +103,38 @@ def _refuse_costly_shapes(document: dict, name: str) -> None:
         children = node.values() if isinstance(node, dict) else node
         pending.extend(child for child in children if isinstance(child, (dict, list)))
         if isinstance(node, dict) and node.get("ty") == "rp":
-            repeaters += 1
-            copies = max(_numbers(node.get("c")), default=0)
-            if copies > MAX_REPEATER_COPIES or repeaters > MAX_REPEATERS:
-                raise ImportFailed(f"{name}: repeaters of up to {copies:g} copies ({repeaters} repeaters) exceed "
-                                   f"the limit of {MAX_REPEATER_COPIES} copies and {MAX_REPEATERS} repeaters "
-                                   "(Lottie bomb?).")
+            copies *= max([1.0, *_numbers(node.get("c"))])
+            if copies > MAX_REPEATED_COPIES:
+                raise ImportFailed(f"{name}: its repeaters draw up to {copies:g} copies of a shape; the limit is "
+                                   f"{MAX_REPEATED_COPIES} (Lottie bomb?).")
+    layers = _expanded_layers(document, name)
+    if layers > MAX_EXPANDED_LAYERS:
+        raise ImportFailed(f"{name}: its precomps expand to {layers} layers; the limit is {MAX_EXPANDED_LAYERS} "
+                           "(Lottie bomb?).")
+
+
+def _expanded_layers(document: dict, name: str) -> int:
+    """Layers drawn per frame, each precomp counted once per use; a precomp that uses itself is refused."""
+    assets = document.get("assets") if isinstance(document.get("assets"), list) else []
+    precomps = {asset["id"]: asset["layers"] for asset in assets if isinstance(asset, dict)
+                and isinstance(asset.get("id"), str) and isinstance(asset.get("layers"), list)}
+    totals: dict[str, int] = {}
+
+    def count(layers: list, trail: frozenset) -> int:
+        total = 0
+        for layer in layers:
+            ref = layer.get("refId") if isinstance(layer, dict) else None
+            if ref in trail:
+                raise ImportFailed(f"{name}: the precomp {ref!r} contains itself.")
+            if ref in precomps and ref not in totals:
+                totals[ref] = count(precomps[ref], trail | {ref})
+            total += 1 + totals.get(ref, 0)
+        return min(total, MAX_EXPANDED_LAYERS + 1)
+
+    try:
+        return count(document["layers"], frozenset())
+    except RecursionError:
+        raise ImportFailed(f"{name}: its precomps are nested too deeply.") from None
 
 
 def _numbers(value) -> list[float]:
