@@ -41,7 +41,7 @@ def decode(data: bytes, *, name: str, limits: AnimationLimits) -> Iterator[RawFr
         try:
             frames = _decoded(container, stream, decoder, name, limits)
             yield from _kept_frames(frames, name, limits, expected_end=_header_seconds(container))
-        except av.FFmpegError as error:
+        except (av.FFmpegError, ValueError) as error:
             raise ImportFailed(f"{name}: the video is broken ({error}).") from None
 
 
