@@ -140,6 +140,8 @@ def test_vp8_webm_is_accepted_too():
 
 @pytest.mark.parametrize("data, limits, reason", [
     (webm_bytes(audio=True), LIMITS, "has an audio track; stickers are silent"),
+    (webm_bytes(codec="ffv1", alpha=False, container_format="matroska"), LIMITS,
+     "the video is ffv1; only VP9 (or VP8) WebM stickers are accepted"),
     (webm_bytes(frames=330, side=64), LIMITS, "lasts 11 s; the limit is 10 s"),
     (webm_bytes(frames=210, side=64), LIMITS, f"more than {MAX_FRAMES} frames"),
     (webm_bytes(side=256), {**LIMITS, "max_pixels": 128 * 128}, "256x256 pixels exceeds the limit"),

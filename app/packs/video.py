@@ -52,9 +52,10 @@ def _video_stream(container, name: str):
     video = list(container.streams.video)
     if len(video) != 1 or len(container.streams) != 1:
         raise ImportFailed(f"{name}: a sticker video must hold exactly one video stream and nothing else.")
-    codec = video[0].codec_context.name
+    codec = getattr(video[0].codec_context, "name", None)  # None: a codec FFmpeg does not know
     if codec not in DECODERS:
-        raise ImportFailed(f"{name}: the video is {codec}; only VP9 (or VP8) WebM stickers are accepted.")
+        raise ImportFailed(f"{name}: the video is {codec or 'in an unknown codec'}; only VP9 (or VP8) WebM "
+                           "stickers are accepted.")
     return video[0]
 
 

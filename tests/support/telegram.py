@@ -38,10 +38,11 @@ def tgs_bytes(document: dict | None = None, **options) -> bytes:
 
 
 def webm_bytes(*, frames: int = 12, fps: int = 30, side: int = 128, alpha: bool = True, audio: bool = False,
-               codec: str = "libvpx-vp9", seed: int = 0) -> bytes:
-    """A VP9 (or VP8: codec="libvpx") clip of a square moving over a transparent background."""
+               codec: str = "libvpx-vp9", seed: int = 0, container_format: str = "webm") -> bytes:
+    """A VP9 (or VP8: codec="libvpx") clip of a square moving over a transparent background; other
+    codecs need container_format="matroska"."""
     out = io.BytesIO()
-    with av.open(out, "w", format="webm") as container:
+    with av.open(out, "w", format=container_format) as container:
         stream = container.add_stream(codec, rate=fps)
         stream.width = stream.height = side
         stream.pix_fmt = "yuva420p" if alpha else "yuv420p"
