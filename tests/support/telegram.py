@@ -9,7 +9,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-import numpy
 
 SIDE = 512
 
@@ -48,23 +47,31 @@ def webm_bytes(*, frames: int = 12, fps: int = 30, side: int = 128, alpha: bool 
         stream.pix_fmt = "yuva420p" if alpha else "yuv420p"
         sound = container.add_stream("libopus", rate=48000) if audio else None
         for index in range(frames):
-            pixels = numpy.zeros((side, side, 4), numpy.uint8)
             left = (index * side // (2 * frames) + seed) % (side // 2)
-            pixels[side // 4: side // 2, left: left + side // 2] = (40, 200, 90, 255)
-            if not alpha:
-                pixels[..., 3] = 255
-            frame = av.VideoFrame.from_ndarray(pixels, format="rgba")
-            frame.pts, frame.time_base = index, Fraction(1, fps)
-            container.mux(stream.encode(frame))
+            container.mux(stream.encode(_frame(side, left, alpha, index, fps)))
         container.mux(stream.encode())
         if sound is not None:
             _add_silence(container, sound, seconds=frames / fps)
     return out.getvalue()
 
 
+def _frame(side: int, left: int, alpha: bool, index: int, fps: int) -> av.VideoFrame:
+    """A square (rows side/4 to side/2, columns left to left+side/2) on a clear or black background."""
+    background = bytes(4) if alpha else b"\0\0\0\xff"
+    row = bytearray(background * side)
+    row[left * 4:(left + side // 2) * 4] = b"\x28\xc8\x5a\xff" * (side // 2)
+    pixels = background * side * (side // 4) + bytes(row) * (side // 4) + background * side * (side - side // 2)
+    frame = av.VideoFrame(side, side, "rgba")
+    assert frame.planes[0].line_size == side * 4
+    frame.planes[0].update(pixels)
+    frame.pts, frame.time_base = index, Fraction(1, fps)
+    return frame
+
+
 def _add_silence(container, stream, *, seconds: float) -> None:
     samples = int(48000 * seconds)
-    frame = av.AudioFrame.from_ndarray(numpy.zeros((1, samples), numpy.float32), format="flt", layout="mono")
+    frame = av.AudioFrame(format="flt", layout="mono", samples=samples)
+    frame.planes[0].update(bytes(frame.planes[0].buffer_size))
     frame.sample_rate, frame.pts = 48000, 0
     container.mux(stream.encode(frame))
     container.mux(stream.encode())
