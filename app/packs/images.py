@@ -17,6 +17,8 @@ from app.packs import lottie, video
 from app.packs.frames import AnimationLimits
 
 ALLOWED_FORMATS = ("PNG", "WEBP", "GIF", "JPEG")  # and, converted to WebP, .tgs and .webm
+# For file pickers (<input accept>) and messages; content is sniffed, never trusted by its name.
+ACCEPTED_EXTENSIONS = (".png", ".webp", ".gif", ".jpg", ".jpeg", ".tgs", ".webm")
 MAX_SIDE = 512  # stored sticker size; clients display at most 256 CSS px
 THUMB_SIDE = 128  # picker previews, shown at 64 CSS px (sharp on 2x screens)
 MAX_FRAMES = 200
