@@ -13,7 +13,8 @@ Layers, highest first (a module may import its own layer and any layer below, ne
 4. domain: the rules and the data they act on, testable without HTTP: `app.models`, the pack
    catalogue and entitlements, payments state, tokens, media storage, integration terms.
 5. infrastructure: plumbing and gateways to the outside (Flask extensions, config, errors,
-   transactions, caches, homeservers over HTTP, Stripe, Pillow, the asset pipeline).
+   transactions, caches, homeservers over HTTP, Stripe, Pillow, rlottie and PyAV, the asset
+   pipeline).
 
 A module's layer is the most specific matching pattern below: an exact name beats a wildcard,
 and among wildcards the longer pattern wins. A module no pattern matches fails the test, so a
@@ -44,7 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (  # highest first
     ("domain", ("app.*", "app.*.*")),  # the default for a feature's plain modules
     ("infrastructure", ("app.extensions", "app.config", "app.exceptions", "app.transactions", "app.sqlhelpers",
                         "app.caching", "app.assets", "app.matrix.*", "app.payments.gateway", "app.payments.stripe_data",
-                        "app.packs.images")),
+                        "app.packs.images", "app.packs.lottie", "app.packs.video", "app.packs.frames")),
 )
 
 def _modules() -> dict[str, str]:
@@ -168,3 +169,15 @@ def test_small_modules_and_functions(relative, path):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
             and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
     assert long == [], f"{relative}: {', '.join(long)}"
+
+
+# Native decoders each have one gateway module, so a format's limits and checks cannot be bypassed.
+GATEWAYS = {"PIL": "app.packs.images", "rlottie_python": "app.packs.lottie", "av": "app.packs.video"}
+
+
+@pytest.mark.parametrize("package, gateway", sorted(GATEWAYS.items()))
+def test_native_decoders_are_used_only_through_their_gateway(package, gateway):
+    modules = _modules()
+    users = sorted(module for module, path in modules.items()
+                   if any(name.split(".")[0] == package for name in _imports(module, path, modules)))
+    assert users == [gateway]

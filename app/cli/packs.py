@@ -17,26 +17,33 @@ def packs_group():
 
 @packs_group.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-def import_command(paths):
-    """Import packs from folders or .zip files (pack.json), or a maunium packs/ folder.
+@click.option("--name", "pack_name", help="Pack name for a Telegram Desktop export (default: the chat's name).")
+@click.option("--slug", "pack_slug", help="Pack slug for a Telegram Desktop export (default: from the chat's name).")
+def import_command(paths, pack_name, pack_slug):
+    """Import packs from folders or .zip files (pack.json), a maunium packs/ folder, or a
+    Telegram Desktop chat export (result.json and stickers/).
 
     Each path is imported on its own: a failure is reported and the next path is tried; the
     command exits 1 at the end if any path failed.
     """
-    failures = [path for path in paths if not _import_one(path)]
+    if (pack_name or pack_slug) and len(paths) > 1:
+        raise click.UsageError("--name and --slug name one pack: give a single PATH with them.")
+    failures = [path for path in paths if not _import_one(path, pack_name, pack_slug)]
     if failures:
         click.echo(f"{len(failures)} of {len(paths)} paths failed, nothing was written for them: "
                    f"{', '.join(failures)}", err=True)
         sys.exit(1)
 
 
-def _import_one(path: str) -> bool:
+def _import_one(path: str, pack_name: str | None = None, pack_slug: str | None = None) -> bool:
     from app.audit import cli_actor
     from app.packs.importer import import_path
+    from app.packs.telegram import Naming
 
     click.echo(f"Importing {path} ...")
     try:
-        results = import_path(path, progress=lambda message: click.echo(f"  {message}"), actor=cli_actor())
+        results = import_path(path, progress=lambda message: click.echo(f"  {message}"), actor=cli_actor(),
+                              naming=Naming(name=pack_name, slug=pack_slug))
     except AppError as error:
         click.echo(f"Error: {error.message}", err=True)
         return False

@@ -1,4 +1,8 @@
-"""Image validation and normalisation with Pillow: allowlist, limits, re-encode, thumbnails."""
+"""Image validation and normalisation with Pillow: allowlist, limits, re-encode, thumbnails.
+
+Telegram's animated formats are decoded by their own gateways (app.packs.lottie for .tgs,
+app.packs.video for .webm) into raw frames, which are encoded here as animated WebP.
+"""
 from __future__ import annotations
 
 import codecs
@@ -9,14 +13,21 @@ from dataclasses import dataclass
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from app.exceptions import ImportFailed
+from app.packs import lottie, video
+from app.packs.frames import AnimationLimits
 
-ALLOWED_FORMATS = ("PNG", "WEBP", "GIF", "JPEG")
+ALLOWED_FORMATS = ("PNG", "WEBP", "GIF", "JPEG")  # and, converted to WebP, .tgs and .webm
+# For file pickers (<input accept>) and messages; content is sniffed, never trusted by its name.
+ACCEPTED_EXTENSIONS = (".png", ".webp", ".gif", ".jpg", ".jpeg", ".tgs", ".webm")
 MAX_SIDE = 512  # stored sticker size; clients display at most 256 CSS px
 THUMB_SIDE = 128  # picker previews, shown at 64 CSS px (sharp on 2x screens)
 MAX_FRAMES = 200
 # Decoded pixels over all frames: the per-frame limit alone lets a small GIF of 200 large
 # frames claim gigabytes of memory.
 MAX_TOTAL_PIXELS = 64 * 1024 * 1024
+# Converted animations (.tgs, .webm): Telegram allows 3 s at 60 fps (Lottie) or 30 fps (video).
+MAX_ANIMATION_SECONDS = 10
+MAX_CONVERTED_FPS = 30
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,9 @@ def normalise(data: bytes, *, name: str, max_bytes: int, max_pixels: int) -> Nor
         raise ImportFailed(f"{name}: file is {len(data)} bytes, the limit is {max_bytes}.")
     if data.lstrip()[:5] in (b"<?xml", b"<svg ") or b"<svg" in data[:512]:
         raise ImportFailed(f"{name}: SVG is not accepted; export it as PNG or WebP.")
+    converted = _converted_frames(data, name=name, max_pixels=max_pixels)
+    if converted is not None:
+        return _normalise_converted(converted, name=name, max_bytes=max_bytes)
     with warnings.catch_warnings():
         # Pillow warns before it raises on huge images; treat the warning as the error.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -53,7 +67,7 @@ def normalise(data: bytes, *, name: str, max_bytes: int, max_pixels: int) -> Nor
                 frames, durations, loop = _load_frames(img, name=name)
                 source_format = img.format
         except UnidentifiedImageError:  # its message names a BytesIO object, not the file
-            raise ImportFailed(f"{name}: not an accepted image (PNG, WebP, GIF or JPEG): "
+            raise ImportFailed(f"{name}: not an accepted image (PNG, WebP, GIF, JPEG, or Telegram .tgs or .webm): "
                                f"{describe_content(data)}.") from None
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
             raise ImportFailed(f"{name}: not an accepted image (PNG, WebP, GIF or JPEG): {error}") from None
@@ -62,6 +76,35 @@ def normalise(data: bytes, *, name: str, max_bytes: int, max_pixels: int) -> Nor
     image = _encode(frames, durations, loop, source_format, MAX_SIDE)
     thumbnail = _encode(frames, durations, loop, "WEBP", THUMB_SIDE, thumbnail=True)
     poster = _encode(frames[:1], durations[:1], loop, "WEBP", THUMB_SIDE, thumbnail=True) if len(frames) > 1 else None
+    return NormalisedSticker(image=image, thumbnail=thumbnail, poster=poster)
+
+
+def _converted_frames(data: bytes, *, name: str, max_pixels: int):
+    """Lazy frames of a Telegram animated format, chosen by content or (so that a refusal can say
+    what is wrong with it) by name; None for everything Pillow reads."""
+    limits = AnimationLimits(max_pixels=max_pixels, max_frames=MAX_FRAMES, max_total_pixels=MAX_TOTAL_PIXELS,
+                             max_seconds=MAX_ANIMATION_SECONDS, max_fps=MAX_CONVERTED_FPS)
+    lower = name.lower()
+    if lottie.is_gzip(data) or lower.endswith(".tgs"):
+        return lottie.render(data, name=name, side=MAX_SIDE, limits=limits)
+    if video.is_matroska(data) or lower.endswith(".webm"):
+        return video.decode(data, name=name, limits=limits)
+    return None
+
+
+def _normalise_converted(raw_frames, *, name: str, max_bytes: int) -> NormalisedSticker:
+    """Raw frames from a converter become an animated WebP (a still one for a single frame)."""
+    frames, durations = [], []
+    for raw in raw_frames:  # shrink as we go: bounded memory
+        frame = Image.frombuffer("RGBA", (raw.width, raw.height), raw.pixels, "raw", raw.rawmode, raw.stride, 1)
+        frames.append(_fit(frame, MAX_SIDE))
+        durations.append(raw.duration_ms)
+    image = _encode(frames, durations, 0, "WEBP", MAX_SIDE)
+    if len(image.data) > max_bytes:
+        raise ImportFailed(f"{name}: converted to WebP it takes {len(image.data)} bytes, the limit is "
+                           f"{max_bytes}; make it shorter or simpler.")
+    thumbnail = _encode(frames, durations, 0, "WEBP", THUMB_SIDE, thumbnail=True)
+    poster = _encode(frames[:1], durations[:1], 0, "WEBP", THUMB_SIDE, thumbnail=True) if len(frames) > 1 else None
     return NormalisedSticker(image=image, thumbnail=thumbnail, poster=poster)
 
 

@@ -1,4 +1,5 @@
-"""Import packs from a folder, a zip archive, or a maunium/stickerpicker packs/ folder.
+"""Import packs from a folder, a zip archive, a maunium/stickerpicker packs/ folder, or a
+Telegram Desktop chat export.
 
 Everything is read and normalised first; the database is written in one transaction at the
 end, so a bad file leaves no partial pack behind. Names and texts are checked for control and
@@ -16,7 +17,7 @@ from app import audit
 from app.exceptions import ImportFailed
 from app.extensions import db
 from app.models import Favourite, Pack, Sticker
-from app.packs import maunium
+from app.packs import maunium, telegram
 from app.packs.images import NormalisedSticker, normalise
 from app.packs.digest import source_digest
 from app.packs.manifest import MANIFEST_NAME, PackSpec, StickerSpec, parse_manifest, refuse_unsafe_text
@@ -35,17 +36,19 @@ class ImportResult:
     stickers: int
 
 
-def import_path(path: str, *, progress: Progress = lambda message: None,
-                actor: str = audit.SYSTEM) -> list[ImportResult]:
+def import_path(path: str, *, progress: Progress = lambda message: None, actor: str = audit.SYSTEM,
+                naming: telegram.Naming = telegram.Naming()) -> list[ImportResult]:
     """Import every pack found at `path`; raise ImportFailed and write nothing on bad input.
 
     A pack whose manifest and files are byte for byte those of its last import is skipped
     before any image is decoded (Pack.source_digest). Each created or changed pack is written to
-    the audit log as `actor`'s, in the same commit.
+    the audit log as `actor`'s, in the same commit. `naming` names a pack whose source has no
+    name of its own (a Telegram Desktop export).
     """
     source = open_source(path)
     try:
-        prepared = [_prepare(spec, source, base, path, progress) for spec, base in _read_specs(source, path)]
+        specs = _read_specs(source, path, naming)
+        prepared = [_prepare(spec, source, base, path, progress) for spec, base in specs]
     finally:
         if hasattr(source, "close"):
             source.close()
@@ -59,19 +62,32 @@ def import_path(path: str, *, progress: Progress = lambda message: None,
     return results
 
 
-def _read_specs(source, path: str) -> list[tuple[PackSpec, str]]:
+def _read_specs(source, path: str, naming: telegram.Naming) -> list[tuple[PackSpec, str]]:
+    is_telegram = not source.exists(MANIFEST_NAME) and not source.exists(maunium.INDEX_NAME)
+    if (naming.name or naming.slug) and not (is_telegram and source.exists(telegram.RESULT_NAME)):
+        raise ImportFailed(f"{path}: a pack name or slug can only be chosen for a Telegram Desktop export; "
+                           f"a {MANIFEST_NAME} or maunium pack names itself.")
     if source.exists(MANIFEST_NAME):
         specs = [(parse_manifest(source.read(MANIFEST_NAME, MAX_MANIFEST_BYTES), label=path), "")]
     elif source.exists(maunium.INDEX_NAME):
         specs = maunium.read_packs(source, label=path)
+    elif source.exists(telegram.RESULT_NAME):
+        specs = [(telegram.read_pack(source, label=path, limit=current_app.config["MAX_IMAGE_BYTES"],
+                                     naming=naming), "")]
     else:
-        raise ImportFailed(
-            f"{path}: no {MANIFEST_NAME} (Hexpack pack) or {maunium.INDEX_NAME} "
-            "(maunium/stickerpicker packs folder) found. See docs/PACK_FORMAT.md ('Pack format')."
-        )
+        raise ImportFailed(_nothing_to_import(source, path))
     for spec, _base in specs:
         refuse_unsafe_text(spec, path)
     return specs
+
+
+def _nothing_to_import(source, path: str) -> str:
+    if source.exists(telegram.HTML_EXPORT_NAME):
+        return (f"{path}: this Telegram Desktop export is in HTML; export the chat again with the format "
+                f"'Machine-readable JSON' (it writes {telegram.RESULT_NAME}).")
+    return (f"{path}: no {MANIFEST_NAME} (Hexpack pack), {maunium.INDEX_NAME} (maunium/stickerpicker packs "
+            f"folder) or {telegram.RESULT_NAME} (Telegram Desktop chat export) found. "
+            "See docs/PACK_FORMAT.md ('Pack format').")
 
 
 def _prepare(spec: PackSpec, source, base: str, path: str, progress: Progress):
