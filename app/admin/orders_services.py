@@ -22,7 +22,7 @@ from app.payments.states import OrderStatus, RefundReason
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
-EXPORT_BATCH = 500
+EXPORT_BATCH = 2000
 HISTORY_LIMIT = 500
 STATUSES = tuple(status.value for status in OrderStatus)
 REFUND_REASONS = tuple(reason.value for reason in RefundReason)
@@ -95,9 +95,9 @@ def parse_filters(args: Mapping) -> OrderFilters:
                         since=since, until=until)
 
 
-def matching(filters: OrderFilters):
-    """SELECT of the orders that match `filters` (no order, no limit)."""
-    query = select(Order)
+def matching(filters: OrderFilters, query=None):
+    """`query` (default: SELECT of the orders) narrowed to the orders that match `filters`."""
+    query = select(Order) if query is None else query
     if filters.user:
         query = query.where(Order.user_id == select(User.id).where(User.matrix_id == filters.user).scalar_subquery())
     if filters.pack:
@@ -135,16 +135,25 @@ def list_orders(filters: OrderFilters, *, cursor: str | None = None, limit: int 
     return OrderPage(orders=rows, next_cursor=str(rows[-1].id) if more else None)
 
 
-def iter_orders(filters: OrderFilters) -> Iterator[Order]:
-    """Every matching order, newest first, fetched in batches (for the CSV export)."""
-    cursor = None
+EXPORT_COLUMNS = (Order.public_id, Order.created_at, User.matrix_id, Pack.slug, Order.status, Order.amount,
+                  Order.currency, Order.amount_refunded, Order.refund_reason, Order.checkout_session_id,
+                  Order.payment_intent_id, Order.charge_id)
+
+
+def export_rows(filters: OrderFilters) -> Iterator[tuple]:
+    """Every matching order as a row of EXPORT_COLUMNS, newest first, read in keyset batches: plain
+    rows rather than ORM objects, and never more than one batch in memory, however many orders."""
+    query = matching(filters, select(Order.id, *EXPORT_COLUMNS).join(User, User.id == Order.user_id)
+                     .join(Pack, Pack.id == Order.pack_id))
+    before = None
     while True:
-        page = list_orders(filters, cursor=cursor, limit=EXPORT_BATCH)
-        yield from page.orders
-        if page.next_cursor is None:
+        batch = query if before is None else query.where(Order.id < before)
+        rows = db.session.execute(batch.order_by(Order.id.desc()).limit(EXPORT_BATCH)).all()
+        for row in rows:
+            yield (*row[1:2], _iso(as_utc(row[2])), *row[3:])
+        if len(rows) < EXPORT_BATCH:
             return
-        cursor = page.next_cursor
-        db.session.expunge_all()  # keep memory flat however many orders there are
+        before = rows[-1][0]
 
 
 def find_order(public_id: str) -> Order:
@@ -176,7 +185,7 @@ def order_summary(order: Order) -> dict:
         "currency": order.currency,
         "amount_display": format_money(order.amount, order.currency),
         "status": order.status,
-        "created_at": _iso(_utc(order.created_at)),
+        "created_at": _iso(as_utc(order.created_at)),
         "refund": {"amount_refunded": order.amount_refunded, "reason": order.refund_reason},
     }
 
@@ -185,20 +194,20 @@ def detail_json(detail: OrderDetail) -> dict:
     order = detail.order
     return {
         **order_summary(order),
-        "updated_at": _iso(_utc(order.updated_at)),
+        "updated_at": _iso(as_utc(order.updated_at)),
         "refund": {"amount_refunded": order.amount_refunded, "reason": order.refund_reason,
                    "admin_reason": detail.admin_reason},
         "stripe": {"checkout_session": order.checkout_session_id, "payment_intent": order.payment_intent_id,
                    "charge": order.charge_id, "receipt_url": order.receipt_url},
         "refundable": detail.refusal is None,
         "not_refundable_because": detail.refusal,
-        "history": [{"at": _iso(_utc(line.at)), "actor": line.actor, "action": line.action,
+        "history": [{"at": _iso(as_utc(line.at)), "actor": line.actor, "action": line.action,
                      "details": line.details} for line in detail.history],
     }
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes: they are UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.utc)
+def as_utc(value: datetime | None) -> datetime | None:
+    """In UTC: SQLite hands back naive datetimes (stored as UTC), PostgreSQL its session's zone."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

@@ -67,7 +67,7 @@ def api_refund(order_id: str):
 @bp.get("/admin/orders")
 @admin_page
 def order_list():
-    shown = {"args": request.args, "statuses": orders.STATUSES, "money": format_money,
+    shown = {"args": request.args, "statuses": orders.STATUSES, "money": format_money, "utc": orders.as_utc,
              "form_args": {name: request.args[name] for name in FORM_FIELDS if request.args.get(name)},
              "link_args": {name: request.args[name] for name in FORM_FIELDS + LINK_ONLY_FIELDS
                            if request.args.get(name)}}
@@ -90,7 +90,7 @@ def _order_page(order_id: str, *, reason: str = "", error: str | None = None, st
     """The order's page; after a refused refund, with the error and the reason as typed (nothing lost)."""
     detail = orders.order_detail(order_id)
     return render_template("admin/order.html", detail=detail, order=detail.order, money=format_money,
-                           max_reason=orders.MAX_REASON, reason=reason, refund_error=error), status
+                           utc=orders.as_utc, max_reason=orders.MAX_REASON, reason=reason, refund_error=error), status
 
 
 @bp.post("/admin/orders/<order_id>/refund")
@@ -115,12 +115,11 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _csv_row(order) -> list[str]:
-    summary = orders.order_summary(order)
-    places = minor_unit_digits(order.currency)
-    values = [summary["order_id"], summary["created_at"], summary["user"], summary["pack"], summary["status"],
-              _amount(order.amount, places), order.currency, _amount(order.amount_refunded, places),
-              order.refund_reason, order.checkout_session_id, order.payment_intent_id, order.charge_id]
+def _csv_row(row: tuple) -> list[str]:
+    public_id, created_at, user, pack, status, amount, currency, refunded, *rest = row
+    places = minor_unit_digits(currency)
+    values = [public_id, created_at, user, pack, status, _amount(amount, places), currency, _amount(refunded, places),
+              *rest]
     return [_cell(value) for value in values]
 
 
@@ -136,8 +135,8 @@ def _csv_lines(filters: orders.OrderFilters):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for order in orders.iter_orders(filters):
-        writer.writerow(_csv_row(order))
+    for row in orders.export_rows(filters):
+        writer.writerow(_csv_row(row))
         if buffer.tell() > 16384:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -19,14 +19,14 @@ def orders_group():
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500), help="At most this many.")
 def list_command(user, pack, status, since, limit):
     """List orders, newest first: created, order id, status, amount, refunded, buyer, pack."""
-    from app.admin.orders_services import list_orders, parse_filters
+    from app.admin.orders_services import as_utc, list_orders, parse_filters
     from app.payments.money import format_money
 
     with exiting_on_app_error():
         page = list_orders(parse_filters({"user": user, "pack": pack, "status": status, "since": since}), limit=limit)
     for order in page.orders:
         refunded = format_money(order.amount_refunded, order.currency) if order.amount_refunded else "-"
-        click.echo(f"{order.created_at:%Y-%m-%d %H:%M} {order.public_id:28} {order.status:10} "
+        click.echo(f"{as_utc(order.created_at):%Y-%m-%d %H:%M} {order.public_id:28} {order.status:10} "
                    f"{format_money(order.amount, order.currency):>10} {refunded:>10} {order.user.matrix_id:32} "
                    f"{order.pack.slug}")
     more = " (more: raise --limit or narrow the filters)" if page.next_cursor else ""

@@ -9,8 +9,8 @@ import pytest
 
 from app.admin.orders_services import refund_order
 from tests.admin.conftest import ROOT
-from tests.admin.orders_support import (SECRET_KEY, admin_headers, audit_details, audit_lines, entitlement, hexes, paid_order,
-                                        refunds_at_stripe)
+from tests.admin.orders_support import (SECRET_KEY, admin_headers, audit_details, audit_lines, entitlement, hexes,
+                                        paid_order, refunds_at_stripe)
 from tests.factories import order as order_row
 from tests.payments.flows import order, post_event
 from tests.support.wait import wait_until

@@ -203,7 +203,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(client, app):
 def test_csv_streams_every_order_beyond_one_batch(client, app, monkeypatch):
     from app.admin import orders_services
 
-    monkeypatch.setattr(orders_services, "EXPORT_BATCH", 3)
+    monkeypatch.setattr(orders_services, "EXPORT_BATCH", 3)  # 8 orders: batches of 3, 3 and 2
     sign_in_web(client, ROOT)
     buyer, pack = make_user("@many:example.org"), hexes()
     made = [order_row(buyer, pack, status="paid").public_id for _ in range(8)]
