@@ -25,6 +25,10 @@ ENV_SETTINGS = {
     "STRIPE_WEBHOOK_SECRET": str,  # whsec_...; comma-separated to roll secrets
     "STRIPE_API_BASE": str,  # Stripe API base URL (tests and local development only)
     "STRIPE_ALLOW_PROMOTION_CODES": bool,  # show the promotion-code field in Checkout
+    "STRIPE_EVENTS_SECRET": str,  # whsec_... of the thin event destination (POST /stripe/events)
+    "STRIPE_CONNECT_WEBHOOK_SECRET": str,  # whsec_... of the Connect webhook endpoint (POST /stripe/connect-webhook)
+    "PLATFORM_FEE_BPS": int,  # the platform's fee on a creator's sale, in basis points of the price (1500 = 15 %)
+    "PLATFORM_FEE_MIN": int,  # ...and at least this many minor units of the sale's currency
     "RATELIMIT_STORAGE_URI": str,  # e.g. redis://127.0.0.1:6379/0; REDIS_URL, else memory://, by default
     "REDIS_URL": str,  # Heroku's Redis add-on sets it: rate limits shared by every worker and instance
     "RATELIMIT_OPENID": str,  # OpenID token exchanges (IM register, widget session) per client IP
@@ -85,6 +89,10 @@ def _defaults(app) -> dict:
         STRIPE_WEBHOOK_SECRET="",
         STRIPE_API_BASE="",
         STRIPE_ALLOW_PROMOTION_CODES=False,
+        STRIPE_EVENTS_SECRET="",
+        STRIPE_CONNECT_WEBHOOK_SECRET="",
+        PLATFORM_FEE_BPS=1500,
+        PLATFORM_FEE_MIN=0,
         RATELIMIT_STORAGE_URI="",  # resolved by app.ratelimits: REDIS_URL, else memory://
         REDIS_URL="",
         RATELIMIT_KEY_PREFIX="hexpack",
