@@ -50,6 +50,9 @@ DEV_SECRET_KEY = "dev-only-secret-key"
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")  # Stripe secret and restricted live keys
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:{port}"  # right for `make run` on this machine only
 LOOPBACK_HOSTS = ("localhost", "::1")  # and 127.0.0.0/8
+# Creators' payouts (Stripe Connect): the two extra signing secrets and the platform fee.
+PAYOUT_DEFAULTS = dict(STRIPE_EVENTS_SECRET="", STRIPE_CONNECT_WEBHOOK_SECRET="", PLATFORM_FEE_BPS=1500,
+                       PLATFORM_FEE_MIN=0)
 
 
 def _parse(kind, raw):
@@ -88,11 +91,7 @@ def _defaults(app) -> dict:
         STRIPE_SECRET_KEY="",
         STRIPE_WEBHOOK_SECRET="",
         STRIPE_API_BASE="",
-        STRIPE_ALLOW_PROMOTION_CODES=False,
-        STRIPE_EVENTS_SECRET="",
-        STRIPE_CONNECT_WEBHOOK_SECRET="",
-        PLATFORM_FEE_BPS=1500,
-        PLATFORM_FEE_MIN=0,
+        STRIPE_ALLOW_PROMOTION_CODES=False, **PAYOUT_DEFAULTS,
         RATELIMIT_STORAGE_URI="",  # resolved by app.ratelimits: REDIS_URL, else memory://
         REDIS_URL="",
         RATELIMIT_KEY_PREFIX="hexpack",

@@ -430,7 +430,7 @@ class FakeStripe(ConnectFake):
                   "balance_transaction": new_id("txn_"), "charge": charge["id"], "created": int(time.time()),
                   "currency": charge["currency"], "metadata": _metadata(params.get("metadata")),
                   "payment_intent": charge["payment_intent"], "reason": params.get("reason"),
-                  "status": "succeeded"}
+                  "status": "succeeded", "transfer_reversal": None}
         self.connected_refund(charge, refund, params, request)
         self.objects[refund["id"]] = refund
         charge["amount_refunded"] += amount

@@ -44,6 +44,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (  # highest first
     ("domain", ("app.*", "app.*.*")),  # the default for a feature's plain modules
     ("infrastructure", ("app.extensions", "app.config", "app.exceptions", "app.transactions", "app.sqlhelpers",
                         "app.caching", "app.assets", "app.matrix.*", "app.payments.gateway", "app.payments.stripe_data",
+                        "app.payments.connect_gateway", "app.payments.connect_data",
                         "app.packs.images")),
 )
 
@@ -168,3 +169,13 @@ def test_small_modules_and_functions(relative, path):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
             and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
     assert long == [], f"{relative}: {', '.join(long)}"
+
+
+STRIPE_GATEWAYS = {"app.payments.gateway", "app.payments.connect_gateway"}
+
+
+def test_only_the_gateways_import_stripe():
+    modules = _modules()
+    importers = {module for module, path in modules.items()
+                 if any(name == "stripe" or name.startswith("stripe.") for name in _imports(module, path, modules))}
+    assert importers == STRIPE_GATEWAYS
