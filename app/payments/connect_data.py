@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.payments.stripe_data import ChargeInfo
+
 
 @dataclass(frozen=True)
 class AccountInfo:
@@ -54,6 +56,7 @@ class CreatorRefund:
     amount: int
     transfer_reversal: MoneyMove | None
     fee_refunded_total: int  # the application fee's amount_refunded after this refund
+    charge: ChargeInfo | None  # the charge after the refund
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from flask import current_app
 from app.exceptions import InvalidSignature, MalformedEvent
 from app.payments.connect_data import (AccountInfo, ConnectEvent, CreatorRefund, FeeState, MoneyMove, ThinEvent,
                                        TransferState)
-from app.payments.gateway import WEBHOOK_TOLERANCE, StripeGateway, get_gateway
+from app.payments.gateway import WEBHOOK_TOLERANCE, StripeGateway, _charge, get_gateway
 
 log = logging.getLogger(__name__)
 ACCOUNT_INCLUDE = ["configuration.recipient", "requirements"]
@@ -117,7 +117,8 @@ class ConnectGateway:
         fee_refunded = self.retrieve_fee(fee_id).amount_refunded if isinstance(fee_id, str) else 0
         return CreatorRefund(id=data["id"], status=data.get("status") or "", amount=int(data.get("amount") or 0),
                              transfer_reversal=MoneyMove(reversal["id"], int(reversal["amount"]))
-                             if isinstance(reversal, dict) else None, fee_refunded_total=fee_refunded)
+                             if isinstance(reversal, dict) else None, fee_refunded_total=fee_refunded,
+                             charge=_charge(charge) if charge else None)
 
     def reverse_transfer(self, transfer_id: str, *, amount: int, idempotency_key: str, metadata: dict) -> MoneyMove:
         reversal = self.base._call("transfer reversal", self.client.v1.transfers.reversals.create, transfer_id,

@@ -67,14 +67,6 @@ def sale_destination(pack: Pack) -> str | None:
     return account.stripe_account_id
 
 
-def creator_for_sale(pack: Pack) -> bool:
-    """For the store: False for a creator's paid pack whose creator cannot be paid right now."""
-    if pack.creator_id is None or pack.is_free:
-        return True
-    account = account_of(pack.creator_id)
-    return account is not None and account.status == PayoutStatus.ACTIVE
-
-
 def store_account(user: User, info: AccountInfo, account: ConnectedAccount | None = None) -> ConnectedAccount:
     """Record what Stripe says about `user`'s account (in the caller's transaction)."""
     if account is None:
@@ -86,3 +78,13 @@ def store_account(user: User, info: AccountInfo, account: ConnectedAccount | Non
     account.closed = info.closed
     account.updated_at = utcnow()
     return account
+
+
+def not_for_sale_now(packs) -> set[int]:
+    """Ids of the creators' paid packs among `packs` whose creator cannot be paid right now (one query)."""
+    creators = {pack.creator_id for pack in packs if pack.creator_id is not None and not pack.is_free}
+    if not creators:
+        return set()
+    payable = set(db.session.scalars(select(ConnectedAccount.user_id).where(
+        ConnectedAccount.user_id.in_(creators), ConnectedAccount.status == PayoutStatus.ACTIVE.value)))
+    return {pack.id for pack in packs if pack.creator_id in creators - payable and not pack.is_free}

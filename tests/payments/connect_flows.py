@@ -33,3 +33,18 @@ def onboard(client, fake, creator) -> str:
     for event in fake.activate_account(account_id, deliver=False):
         assert post_thin(client, fake, event).status_code == 200
     return account_id
+
+
+def creator_sale(client, fake, creator, buyer, *, slug: str = "alices", price: int = 1000,
+                 currency: str = "usd") -> str:
+    """`buyer` buys `creator`'s pack (created here, creator onboarded): returns the order's public id."""
+    from tests.factories import pack_row
+    from tests.payments.flows import completed_event, post_event, start_checkout
+
+    pack_row(slug, price=price, currency=currency, creator_id=creator.user.id)
+    if account_row(creator) is None:
+        onboard(client, fake, creator)
+    started = start_checkout(client, buyer, slug)
+    session = next(s for s in fake.sessions() if s["client_reference_id"] == started["order_id"])
+    assert post_event(client, fake, completed_event(fake.pay(session["id"], deliver=False))).status_code == 200
+    return started["order_id"]
