@@ -6,8 +6,9 @@ from app.cli.audit import audit_group
 from app.cli.bot import bot_group
 from app.cli.entitlements import entitlements_group
 from app.cli.packs import packs_group
+from app.cli.payouts import payouts_group
 
 
 def register_cli(app: Flask) -> None:
-    for group in (packs_group, assets_group, entitlements_group, bot_group, audit_group):
+    for group in (packs_group, assets_group, entitlements_group, bot_group, audit_group, payouts_group):
         app.cli.add_command(group)

@@ -6,6 +6,7 @@ from flask import current_app, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from app.auth.request import signed_in_api
+from app.payments.ledger import ledger
 from app.payments.payout_services import (handle_connect_event, handle_thin_event, payout_summary, refresh_account,
                                           start_onboarding)
 from app.web.bodies import body_limit, read_body
@@ -42,6 +43,13 @@ def payouts():
     if request.args.get("refresh") == "1":  # back from Stripe: returning proves nothing, read the account
         refresh_account(user=g.user)
     return jsonify(payout_summary(user=g.user))
+
+
+@api.get("/api/v1/studio/sales")
+@signed_in_api
+def sales():
+    """The creator's ledger: per pack and month, gross, platform fee, refunds, disputes, net."""
+    return jsonify(ledger(creator_id=g.user.id))
 
 
 @pages.get("/studio/payouts/refresh")
