@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.bot.outbox import enqueue_message
-from app.exceptions import InvalidSignature, NotFound, NotForSale
+from app.exceptions import InvalidSignature, NotFound, NotForSale, PaymentTimeout, UpstreamError
 from app.extensions import db
 from app.models import StripeEvent, User
 from app.payments.connect_gateway import ConnectGateway, get_connect_gateway
@@ -84,7 +84,10 @@ def payout_summary(*, user: User) -> dict:
     if account.status == PayoutStatus.ACTIVE:
         account_id = account.stripe_account_id
         db.session.rollback()
-        summary["dashboard_url"] = connect_gateway().dashboard_link(account_id)
+        try:
+            summary["dashboard_url"] = connect_gateway().dashboard_link(account_id)
+        except (UpstreamError, PaymentTimeout):  # the status still shows; the link comes back with Stripe
+            log.warning("No Express dashboard link for %s: Stripe unavailable", account_id)
     return summary
 
 

@@ -46,6 +46,11 @@ def account_of(user_id: int | None) -> ConnectedAccount | None:
     return db.session.scalar(select(ConnectedAccount).where(ConnectedAccount.user_id == user_id))
 
 
+def payouts_started(user_id: int) -> bool:
+    """The creator has started onboarding (the studio requires it to submit a paid pack for review)."""
+    return account_of(user_id) is not None
+
+
 def account_by_stripe_id(account_id: str, *, for_update: bool = False) -> ConnectedAccount | None:
     query = select(ConnectedAccount).where(ConnectedAccount.stripe_account_id == account_id)
     if for_update:
