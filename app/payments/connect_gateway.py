@@ -84,14 +84,21 @@ class ConnectGateway:
         text = _verify(payload, signature, self.events_secret, "STRIPE_EVENTS_SECRET")
         try:
             notification = self.client.parse_event_notification_without_verification(text)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):  # not a JSON object, no type...
             raise MalformedEvent("The body is not a Stripe thin event.") from None
+        if not isinstance(notification.id, str) or not isinstance(notification.type, str):
+            raise MalformedEvent("The thin event has no id or type.")
         related = getattr(notification, "related_object", None)
+        related_id = related.id if related is not None and isinstance(related.id, str) else None
         return ThinEvent(id=notification.id, type=notification.type, livemode=notification.livemode,
-                         related_id=related.id if related else None, related_type=related.type if related else None)
+                         related_id=related_id, related_type=related.type if related is not None else None)
 
     def parse_connect_event(self, payload: bytes, signature: str | None) -> ConnectEvent:
-        data = json.loads(_verify(payload, signature, self.connect_secret, "STRIPE_CONNECT_WEBHOOK_SECRET"))
+        text = _verify(payload, signature, self.connect_secret, "STRIPE_CONNECT_WEBHOOK_SECRET")
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            raise MalformedEvent("The body is not JSON.") from None
         body = data.get("data") if isinstance(data, dict) else None
         obj = body.get("object") if isinstance(body, dict) else None
         if not isinstance(obj, dict) or not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str):

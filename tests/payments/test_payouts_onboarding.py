@@ -92,3 +92,19 @@ def test_cookie_sessions_need_csrf_and_refresh_makes_a_new_link(client, fake_str
     refreshed = client.get("/studio/payouts/refresh")
     assert refreshed.status_code == 303 and refreshed.headers["Location"] != made.get_json()["url"]
     assert len(fake_stripe.objects_of("v2.core.account")) == 1
+
+
+def test_signed_bodies_that_are_not_events_are_refused_and_logged(client, fake_stripe):
+    for body in (b"not json", b"[1, 2]", b'{"object": "event", "id": "evt_1", "type": "x"}', b'{"id": "evt_1"}'):
+        signed = {"Stripe-Signature": fake_stripe.sign(body, secret=fake_stripe.events_secret)}
+        answer = client.post("/stripe/events", data=body, headers=signed)
+        assert answer.status_code == 400, body
+        signed = {"Stripe-Signature": fake_stripe.sign(body, secret=fake_stripe.connect_secret)}
+        assert client.post("/stripe/connect-webhook", data=body, headers=signed).status_code == 400, body
+
+
+def test_onboarding_needs_connect_configured(app, client, fake_stripe, alice):
+    app.config["STRIPE_EVENTS_SECRET"] = ""
+    refused = client.post("/api/v1/studio/payouts/onboarding", headers=alice.headers)
+    assert refused.status_code == 409 and refused.get_json()["errcode"] == "ORG.HEXPACK.PAYOUTS_DISABLED"
+    assert fake_stripe.objects_of("v2.core.account") == []
