@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 
 from app import audit
-from app.exceptions import Conflict, InvalidInput, NotFound
+from app.exceptions import Conflict, InvalidInput, NotFound, UpstreamError
 from app.extensions import db
 from app.models import CreatorAdjustment, Order
 from app.payments import orders
@@ -62,14 +62,23 @@ def refund_creator_sale(*, order_id: str, kind: RefundKind | str, reason: str, a
     payment_intent_id, refunded_before = order.payment_intent_id, order.amount_refunded
     fee_before = _fee_refunded_so_far(order.id)
     db.session.rollback()  # hold no transaction across the Stripe call
-    refund = get_connect_gateway().refund_creator_sale(
+    gateway = get_connect_gateway()
+    if gateway is None:
+        raise UpstreamError("Payments are not configured (STRIPE_SECRET_KEY): cannot refund.")
+    refund = gateway.refund_creator_sale(
         payment_intent_id=payment_intent_id, amount=amount, creator_pays=kind == RefundKind.CREATOR,
         idempotency_key=f"creator-refund-{order_id}-{refunded_before}-{amount}",
         metadata={"order": order_id, "hexpack_reason": f"admin_{kind.value}"})
+    return _record_refund(order_id, kind=kind, reason=reason, actor=actor, refund=refund, fee_before=fee_before)
+
+
+def _record_refund(order_id: str, *, kind: RefundKind, reason: str, actor: str, refund,
+                   fee_before: int) -> CreatorRefundResult:
+    """Record what the refund moved (creator adjustment, order state, audit) in one transaction."""
+    reversed_amount = refund.transfer_reversal.amount if refund.transfer_reversal else 0
+    fee_refunded = max(0, refund.fee_refunded_total - fee_before)
     with transaction():
         locked = order_for_update(public_id=order_id)
-        reversed_amount = refund.transfer_reversal.amount if refund.transfer_reversal else 0
-        fee_refunded = max(0, refund.fee_refunded_total - fee_before)
         insert_or_ignore(CreatorAdjustment, {
             "order_id": locked.id, "kind": f"refund_{kind.value}", "source_id": refund.id, "amount": refund.amount,
             "creator_amount": reversed_amount, "fee_refunded": fee_refunded,
