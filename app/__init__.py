@@ -82,6 +82,10 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (payments_bp, payments_api_bp, stripe_webhook_bp, store_bp, store_api_bp):
         app.register_blueprint(blueprint)
+    from app.payments.payout_views import blueprints as payout_blueprints
+
+    for blueprint in payout_blueprints:
+        app.register_blueprint(blueprint)
     from app.integrations.views import bp as integrations_bp
     from app.integrations.views import terms_bp
     from app.library.views import bp as library_bp

@@ -25,6 +25,10 @@ ENV_SETTINGS = {
     "STRIPE_WEBHOOK_SECRET": str,  # whsec_...; comma-separated to roll secrets
     "STRIPE_API_BASE": str,  # Stripe API base URL (tests and local development only)
     "STRIPE_ALLOW_PROMOTION_CODES": bool,  # show the promotion-code field in Checkout
+    "STRIPE_EVENTS_SECRET": str,  # whsec_... of the thin event destination (POST /stripe/events)
+    "STRIPE_CONNECT_WEBHOOK_SECRET": str,  # whsec_... of the Connect webhook endpoint (POST /stripe/connect-webhook)
+    "PLATFORM_FEE_BPS": int,  # the platform's fee on a creator's sale, in basis points of the price (1500 = 15 %)
+    "PLATFORM_FEE_MIN": int,  # ...and at least this many minor units of the sale's currency
     "RATELIMIT_STORAGE_URI": str,  # e.g. redis://127.0.0.1:6379/0; REDIS_URL, else memory://, by default
     "REDIS_URL": str,  # Heroku's Redis add-on sets it: rate limits shared by every worker and instance
     "RATELIMIT_OPENID": str,  # OpenID token exchanges (IM register, widget session) per client IP
@@ -46,6 +50,9 @@ DEV_SECRET_KEY = "dev-only-secret-key"
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")  # Stripe secret and restricted live keys
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:{port}"  # right for `make run` on this machine only
 LOOPBACK_HOSTS = ("localhost", "::1")  # and 127.0.0.0/8
+# Creators' payouts (Stripe Connect): the two extra signing secrets and the platform fee.
+PAYOUT_DEFAULTS = dict(STRIPE_EVENTS_SECRET="", STRIPE_CONNECT_WEBHOOK_SECRET="", PLATFORM_FEE_BPS=1500,
+                       PLATFORM_FEE_MIN=0)
 
 
 def _parse(kind, raw):
@@ -84,7 +91,7 @@ def _defaults(app) -> dict:
         STRIPE_SECRET_KEY="",
         STRIPE_WEBHOOK_SECRET="",
         STRIPE_API_BASE="",
-        STRIPE_ALLOW_PROMOTION_CODES=False,
+        STRIPE_ALLOW_PROMOTION_CODES=False, **PAYOUT_DEFAULTS,
         RATELIMIT_STORAGE_URI="",  # resolved by app.ratelimits: REDIS_URL, else memory://
         REDIS_URL="",
         RATELIMIT_KEY_PREFIX="hexpack",

@@ -8,6 +8,8 @@ Idempotency-Key, serves a hosted Checkout page with a Pay button on its own port
 webhooks signed exactly as Stripe signs them (`Stripe-Signature: t=<ts>,v1=<HMAC-SHA256 hex of
 "<t>.<body>">`). Shapes follow Stripe's API reference; only the fields Hexpack or a reader of
 the objects needs are filled in. It proves our handling of Stripe-shaped data, not Stripe itself.
+Stripe Connect (v2 accounts, account links, thin events, transfers, application fees, destination
+charges) lives in fake_stripe_connect.py; helpers both halves share in fake_stripe_shapes.py.
 """
 from __future__ import annotations
 
@@ -26,87 +28,17 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
-API_VERSION = "2026-10-28.endive"
+from devtools.fake_stripe_connect import ConnectFake
+from devtools.fake_stripe_shapes import API_VERSION, StripeFailure, decode_form, new_id
+from devtools.fake_stripe_shapes import int_param as _int
+from devtools.fake_stripe_shapes import metadata_param as _metadata
+from devtools.fake_stripe_shapes import required as _required
+
 KEY_RE = re.compile(r"^(sk|rk)_test_[A-Za-z0-9_]+$")
 ZERO_DECIMAL = {"jpy", "krw", "vnd", "clp", "xof", "xaf"}
 
 
-class StripeFailure(Exception):
-    """Raised inside a route to answer a Stripe-shaped error."""
-
-    def __init__(self, status: int, type_: str, message: str, *, code: str | None = None,
-                 param: str | None = None):
-        super().__init__(message)
-        self.status, self.body = status, {"error": {"type": type_, "message": message}}
-        if code:
-            self.body["error"]["code"] = code
-        if param:
-            self.body["error"]["param"] = param
-
-
-def decode_form(pairs: list[tuple[str, str]]) -> dict:
-    """Stripe's bracket notation into nested dicts and lists (`a[b][0]=x`, `expand[]=y`)."""
-    root: dict = {}
-    for key, value in pairs:
-        head, _, rest = key.partition("[")
-        path = [head] + (re.findall(r"\[([^\]]*)\]", "[" + rest) if rest else [])
-        node = root
-        for index, part in enumerate(path):
-            if part == "":
-                part = str(sum(1 for k in node if k.isdigit()))
-            if index == len(path) - 1:
-                node[part] = value
-            else:
-                node = node.setdefault(part, {})
-    return _listify(root)
-
-
-def _listify(value):
-    if isinstance(value, dict):
-        if value and all(k.isdigit() for k in value):
-            return [_listify(value[k]) for k in sorted(value, key=int)]
-        return {k: _listify(v) for k, v in value.items()}
-    return value
-
-
-def new_id(prefix: str) -> str:
-    return prefix + secrets.token_hex(12)
-
-
-def _int(value, param: str, *, minimum: int = 0) -> int:
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and re.fullmatch(r"-?\d+", value):
-        number = int(value)
-    else:
-        raise StripeFailure(400, "invalid_request_error", f"Invalid integer: {value}", code="parameter_invalid_integer",
-                            param=param)
-    if number < minimum:
-        raise StripeFailure(400, "invalid_request_error", f"This value must be greater than or equal to {minimum}.",
-                            code="parameter_invalid_integer", param=param)
-    return number
-
-
-def _required(params: dict, name: str, param: str | None = None):
-    if params.get(name) in (None, ""):
-        raise StripeFailure(400, "invalid_request_error", f"Missing required param: {param or name}.",
-                            code="parameter_missing", param=param or name)
-    return params[name]
-
-
-def _metadata(raw, param: str = "metadata") -> dict:
-    if raw in (None, ""):
-        return {}
-    if not isinstance(raw, dict):
-        raise StripeFailure(400, "invalid_request_error", "Invalid object", param=param)
-    for key, value in raw.items():
-        if len(key) > 40 or len(str(value)) > 500:
-            raise StripeFailure(400, "invalid_request_error", "Metadata keys are limited to 40 characters and "
-                                "values to 500 characters.", param=f"{param}[{key}]")
-    return dict(raw)
-
-
-class FakeStripe:
+class FakeStripe(ConnectFake):
     """Start with FakeStripe().start(); stop with .stop(). Thread-safe; one lock guards all state."""
 
     def __init__(self, *, webhook_url: str | None = None, webhook_secret: str = "whsec_test_hexpack_fake",
@@ -117,6 +49,7 @@ class FakeStripe:
         self.lock = threading.RLock()
         self.objects: dict[str, dict] = {}  # id -> object, for every kind
         self.line_items: dict[str, list[dict]] = {}  # session id -> items
+        self.account_links: dict[str, dict] = {}  # URL token -> v2 Account Link (fake_stripe_connect)
         self.events: list[dict] = []
         self.requests: list[dict] = []  # every API request: method, path, params, headers
         self.deliveries: list[tuple[str, str, int]] = []  # (event id, type, HTTP status or 0)
@@ -146,7 +79,7 @@ class FakeStripe:
     def app_settings(self, secret_key: str = "sk_test_hexpack_suite") -> dict:
         """The app settings that point Hexpack at this fake."""
         return {"STRIPE_SECRET_KEY": secret_key, "STRIPE_API_BASE": self.api_base,
-                "STRIPE_WEBHOOK_SECRET": self.webhook_secret}
+                "STRIPE_WEBHOOK_SECRET": self.webhook_secret, **self.connect_settings()}
 
     # --- inspection ---
     def get(self, object_id: str) -> dict:
@@ -219,6 +152,8 @@ class FakeStripe:
                 raise StripeFailure(400, "invalid_request_error", f"This Checkout Session is {session['status']}.")
             intent = self._create_payment_intent(session, succeeded=method == "card")
             charge = self.objects[intent["latest_charge"]]
+            if method == "card":
+                self.destination_payment(charge, session)
             session.update(status="complete", payment_intent=intent["id"],
                            payment_status="paid" if method == "card" else "unpaid")
             events = []
@@ -239,6 +174,7 @@ class FakeStripe:
             if succeeded:
                 intent.update(status="succeeded", amount_received=intent["amount"])
                 charge.update(status="succeeded", paid=True, captured=True, amount_captured=charge["amount"])
+                self.destination_payment(charge, session)
                 session["payment_status"] = "paid"
                 events = [self._event("charge.succeeded", charge),
                           self._event("checkout.session.async_payment_succeeded", session)]
@@ -428,6 +364,7 @@ class FakeStripe:
             "ui_mode": "hosted", "url": f"{self.checkout_base}/c/pay/{session_id}",
             # Not part of the object: what the PaymentIntent gets when Checkout creates it.
             "_payment_intent_metadata": _metadata(intent_data.get("metadata"), "payment_intent_data[metadata]"),
+            "_transfer": self.session_routing(intent_data, total),  # destination charges (fake_stripe_connect)
         }
         self.objects[session_id], self.line_items[session_id] = session, items
         return session
@@ -493,7 +430,8 @@ class FakeStripe:
                   "balance_transaction": new_id("txn_"), "charge": charge["id"], "created": int(time.time()),
                   "currency": charge["currency"], "metadata": _metadata(params.get("metadata")),
                   "payment_intent": charge["payment_intent"], "reason": params.get("reason"),
-                  "status": "succeeded"}
+                  "status": "succeeded", "transfer_reversal": None}
+        self.connected_refund(charge, refund, params, request)
         self.objects[refund["id"]] = refund
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
@@ -548,6 +486,7 @@ class FakeStripe:
             ("GET", r"/v1/disputes/(\w+)", lambda i: self._find(i, "dispute")),
             ("GET", r"/v1/events/(\w+)", lambda i: next((e for e in self.events if e["id"] == i), None)
              or self._find(i, "event")),
+            *self.connect_routes(params, request),
         ]
         for route_method, pattern, action in routes:
             match = re.fullmatch(pattern, path)
@@ -604,8 +543,11 @@ class _ApiHandler(_Handler):
     def _api(self, method: str):
         url = urlsplit(self.path)
         raw = self._body().decode() if method == "POST" else url.query
-        pairs = parse_qsl(raw, keep_blank_values=True)
-        params = decode_form(pairs)
+        if method == "POST" and url.path.startswith("/v2/"):  # v2 sends JSON bodies
+            params, pairs = self._json_params(raw)
+        else:
+            pairs = parse_qsl(raw, keep_blank_values=True)
+            params = decode_form(pairs)
         request_id = new_id("req_")
         headers = {"Request-Id": request_id, "Stripe-Version": self.headers.get("Stripe-Version") or API_VERSION}
         fake = self.fake
@@ -625,6 +567,15 @@ class _ApiHandler(_Handler):
             self._send(status, body, "application/json", headers)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (timeout)
             self.close_connection = True
+
+    def _json_params(self, raw: str) -> tuple[dict, list[tuple[str, str]]]:
+        try:
+            params = json.loads(raw or "{}")
+        except ValueError:
+            params = None
+        if not isinstance(params, dict):
+            params = {"_invalid_json": True}
+        return params, [("json", json.dumps(params, sort_keys=True))]
 
     def _dispatch(self, method, path, params, pairs, request_id) -> tuple[int, bytes, bool]:
         fake = self.fake
@@ -652,6 +603,8 @@ class _ApiHandler(_Handler):
                 return saved[1], saved[2], True
         request = {"id": request_id, "idempotency_key": idem_key}
         try:
+            if params.get("_invalid_json"):
+                raise StripeFailure(400, "invalid_request_error", "The request body is not a JSON object.")
             status, result = fake.handle_api(method, path, params, request)
             body = json.dumps(result).encode()
         except StripeFailure as failure:
@@ -666,6 +619,8 @@ class _CheckoutHandler(_Handler):
     """The hosted Checkout page (GET shows it, POST pays) and receipts."""
 
     def do_GET(self):
+        if self._onboarding("GET"):
+            return
         match = re.fullmatch(r"/c/pay/(cs_\w+)", urlsplit(self.path).path)
         receipt = re.fullmatch(r"/receipts/(ch_\w+)", urlsplit(self.path).path)
         fake = self.fake
@@ -689,7 +644,28 @@ class _CheckoutHandler(_Handler):
             form += f"<p><a href=\"{html.escape(session['cancel_url'])}\">Back</a></p>"
         self._page(200, "Checkout", form)
 
+    def _onboarding(self, method: str) -> bool:
+        """Hosted onboarding (an Account Link's URL) and the Express dashboard; False for other paths."""
+        path = urlsplit(self.path).path
+        setup = re.fullmatch(r"/setup/s/(\w+)", path)
+        if re.fullmatch(r"/express/acct_\w+/\w+", path):
+            self._page(200, "Express dashboard", "<p>Payouts and balances would be here.</p>")
+            return True
+        if not setup:
+            return False
+        link = self.fake.account_links.get(setup.group(1))
+        if link is None:
+            self._page(404, "Not found", "<p>This onboarding link is not valid.</p>")
+        elif method == "GET":
+            self._page(200, "Onboarding", f"<p>Account {html.escape(link['account'])}.</p><form method=\"post\">"
+                                          "<button type=\"submit\" id=\"submit-onboarding\">Submit</button></form>")
+        else:
+            self._send(303, b"", "text/plain", {"Location": self.fake.complete_onboarding(setup.group(1))})
+        return True
+
     def do_POST(self):
+        if self._onboarding("POST"):
+            return
         match = re.fullmatch(r"/c/pay/(cs_\w+)", urlsplit(self.path).path)
         fields = dict(parse_qsl(self._body().decode()))
         if not match or match.group(1) not in self.fake.objects:

@@ -45,6 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (  # highest first
     ("domain", ("app.*", "app.*.*")),  # the default for a feature's plain modules
     ("infrastructure", ("app.extensions", "app.config", "app.exceptions", "app.transactions", "app.sqlhelpers",
                         "app.caching", "app.assets", "app.matrix.*", "app.payments.gateway", "app.payments.stripe_data",
+                        "app.payments.connect_gateway", "app.payments.connect_data",
                         "app.packs.images", "app.packs.lottie", "app.packs.video", "app.packs.frames")),
 )
 
@@ -181,3 +182,13 @@ def test_native_decoders_are_used_only_through_their_gateway(package, gateway):
     users = sorted(module for module, path in modules.items()
                    if any(name.split(".")[0] == package for name in _imports(module, path, modules)))
     assert users == [gateway]
+
+
+STRIPE_GATEWAYS = {"app.payments.gateway", "app.payments.connect_gateway"}
+
+
+def test_only_the_gateways_import_stripe():
+    modules = _modules()
+    importers = {module for module, path in modules.items()
+                 if any(name == "stripe" or name.startswith("stripe.") for name in _imports(module, path, modules))}
+    assert importers == STRIPE_GATEWAYS

@@ -71,3 +71,31 @@ def require_user_or_session(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def signed_in_api(view):
+    """For JSON APIs any signed-in user may call from a script or a page (e.g. /api/v1/studio/*).
+
+    A Bearer token (IM or widget token), when sent, wins and must be valid; otherwise the web
+    session cookie, whose state changes need the CSRF token (X-CSRFToken header) since a browser
+    sends cookies on its own. No credentials: 401 M_MISSING_TOKEN. Sets g.user. Use on a blueprint
+    whose policy has csrf=False (this decorator checks it for cookies only).
+    """
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        from app.extensions import csrf
+
+        raw = token_from_request()
+        if raw is None and current_user.is_authenticated:
+            if request.method not in SAFE_METHODS:
+                csrf.protect()
+            g.user = current_user._get_current_object()
+        else:
+            g.user = user_for_token(raw)
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -8,8 +8,10 @@ from app.cli.bot import bot_group
 from app.cli.entitlements import entitlements_group
 from app.cli.orders import orders_group
 from app.cli.packs import packs_group
+from app.cli.payouts import payouts_group
 
 
 def register_cli(app: Flask) -> None:
-    for group in (packs_group, assets_group, entitlements_group, bot_group, audit_group, orders_group):
+    for group in (packs_group, assets_group, entitlements_group, bot_group, audit_group, orders_group,
+                  payouts_group):
         app.cli.add_command(group)

@@ -6,6 +6,7 @@ from app.models.packs import Pack, Sticker, PickerPack, Favourite, CatalogueStat
 from app.models.orders import Order, Entitlement, StripeEvent
 from app.models.bot import BotRoom, BotMessage
 from app.models.audit import AuditEvent
+from app.models.payouts import ConnectedAccount, CreatorAdjustment
 
 __all__ = [
     "utcnow",
@@ -25,4 +26,6 @@ __all__ = [
     "BotRoom",
     "BotMessage",
     "AuditEvent",
+    "ConnectedAccount",
+    "CreatorAdjustment",
 ]

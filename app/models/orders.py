@@ -35,6 +35,12 @@ class Order(db.Model):
     charge_id: Mapped[str | None] = mapped_column(String(255))
     receipt_url: Mapped[str | None] = mapped_column(Text)
     amount_refunded: Mapped[int] = mapped_column(Integer, default=0)
+    # A creator's sale (a destination charge): their connected account, set when the order is made,
+    # and the transfer and platform fee Stripe made when it was paid.
+    destination: Mapped[str | None] = mapped_column(String(255))
+    transfer_id: Mapped[str | None] = mapped_column(String(255))
+    application_fee_id: Mapped[str | None] = mapped_column(String(255))
+    application_fee_amount: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     user: Mapped[User] = relationship()

@@ -19,6 +19,7 @@ from app.models import Order, Pack, User, utcnow
 from app.packs.entitlements import owns
 from app.packs.ownership import published_pack
 from app.payments.gateway import StripeGateway, get_gateway
+from app.payments.payouts import platform_fee, sale_destination
 from app.payments.orders import (Fulfilment, apply_session, apply_session_expired, audit_fulfilment,
                                  refund_due)
 from app.payments.refunds import settle_refund_or_leave_due
@@ -54,8 +55,10 @@ def start_checkout(*, user: User, slug: str, success_url: str, cancel_url: str) 
     handed out again (too close to its expiry, or for an old price) is expired at Stripe before a
     new one is created, and if Stripe says it was paid meanwhile, that payment is recorded instead.
 
-    Raises NotFound (unknown pack), InvalidInput (free pack), NotForSale (payments not configured),
-    Conflict (already owned, or a payment for it is being processed), UpstreamError/PaymentError (Stripe).
+    A creator's pack is a destination charge to their connected account, with the platform fee.
+
+    Raises NotFound (unknown pack), InvalidInput (free pack), NotForSale (payments not configured, or
+    the pack's creator cannot be paid right now: ORG.HEXPACK.CREATOR_NOT_PAYABLE), Conflict (already owned, or a payment for it is being processed), UpstreamError/PaymentError (Stripe).
     """
     pack = published_pack(slug)
     if pack.is_free:
@@ -63,8 +66,9 @@ def start_checkout(*, user: User, slug: str, success_url: str, cancel_url: str) 
     gateway = get_gateway()
     if gateway is None:
         raise NotForSale(f"{pack.name} is not for sale right now: this server does not take payments.")
+    destination = sale_destination(pack)
     for _attempt in range(3):
-        order, stale = _open_order(user=user, pack=pack)
+        order, stale = _open_order(user=user, pack=pack, destination=destination)
         if order is not None:
             break
         for public_id, session_id in stale:
@@ -77,7 +81,8 @@ def start_checkout(*, user: User, slug: str, success_url: str, cancel_url: str) 
         order_id=order.public_id, pack_slug=pack.slug, pack_name=pack.name, amount=order.amount,
         currency=order.currency, matrix_user_id=user.matrix_id, success_url=success_url,
         cancel_url=cancel_url, expires_at=int(aware(order.checkout_expires_at).timestamp()),
-        allow_promotion_codes=bool(current_app.config.get("STRIPE_ALLOW_PROMOTION_CODES")))
+        allow_promotion_codes=bool(current_app.config.get("STRIPE_ALLOW_PROMOTION_CODES")),
+        destination=order.destination, application_fee_amount=order.application_fee_amount)
     return _attach_session(gateway, order.id, request)
 
 
@@ -92,7 +97,7 @@ def _attach_session(gateway: StripeGateway, order_id: int, request: CheckoutRequ
     return db.session.get(Order, order_id, populate_existing=True)
 
 
-def _open_order(*, user: User, pack: Pack) -> tuple[Order | None, list[tuple[str, str]]]:
+def _open_order(*, user: User, pack: Pack, destination: str | None) -> tuple[Order | None, list[tuple[str, str]]]:
     """Under a per-user lock: the order to hand out (reused or new), or the Sessions to close first.
 
     Returns (order, []) or (None, [(order public id, Session id), ...]); commits either way.
@@ -105,13 +110,15 @@ def _open_order(*, user: User, pack: Pack) -> tuple[Order | None, list[tuple[str
         if owns(user_id=user.id, pack_id=pack.id):
             raise Conflict(f"You already own {pack.name}.", errcode="ORG.HEXPACK.ALREADY_OWNED")
         now = utcnow()
-        reusable, stale = _sort_open_orders(_open_orders(user=user, pack=pack), pack=pack, now=now)
+        reusable, stale = _sort_open_orders(_open_orders(user=user, pack=pack), pack=pack, now=now,
+                                            destination=destination)
         if stale:
             return None, stale
         if reusable is None:
             reusable = Order(public_id="ord_" + secrets.token_hex(12), user_id=user.id, pack_id=pack.id,
                              amount=pack.price_amount, currency=pack.currency, status=OrderStatus.PENDING.value,
-                             checkout_expires_at=(now + CHECKOUT_LIFETIME).replace(microsecond=0))
+                             checkout_expires_at=(now + CHECKOUT_LIFETIME).replace(microsecond=0),
+                             destination=destination, application_fee_amount=_fee(pack) if destination else None)
             db.session.add(reusable)
     return reusable, []
 
@@ -130,13 +137,19 @@ def _open_orders(*, user: User, pack: Pack) -> list[Order]:
     return list(open_orders)
 
 
-def _sort_open_orders(open_orders: list[Order], *, pack: Pack,
-                      now: datetime) -> tuple[Order | None, list[tuple[str, str]]]:
+def _fee(pack: Pack) -> int:
+    config = current_app.config
+    return platform_fee(pack.price_amount, bps=config["PLATFORM_FEE_BPS"], minimum=config["PLATFORM_FEE_MIN"])
+
+
+def _sort_open_orders(open_orders: list[Order], *, pack: Pack, now: datetime,
+                      destination: str | None) -> tuple[Order | None, list[tuple[str, str]]]:
     """(the order to hand out again or None, [(public id, Session id) of the Sessions to close])."""
     reusable, stale = None, []
     for order in open_orders:
         expires = aware(order.checkout_expires_at)
-        same_price = (order.amount, order.currency) == (pack.price_amount, pack.currency)
+        same_price = (order.amount, order.currency, order.destination) == (pack.price_amount, pack.currency,
+                                                                           destination)
         margin = REUSE_MARGIN if order.checkout_session_id else RECREATE_MARGIN
         if reusable is None and same_price and expires is not None and expires - now > margin:
             reusable = order

@@ -41,7 +41,9 @@ def _charge(data: dict) -> ChargeInfo:
         amount_refunded=refunded_amount,
         refunded=bool(data.get("refunded")) or (amount > 0 and refunded_amount >= amount),
         currency=data.get("currency") or "", receipt_url=data.get("receipt_url"),
-        metadata=dict(data.get("metadata") or {}),
+        metadata=dict(data.get("metadata") or {}), transfer_id=_id(data.get("transfer")),
+        application_fee_id=_id(data.get("application_fee")), application_fee_amount=data.get("application_fee_amount"),
+        destination=_id((data.get("transfer_data") or {}).get("destination")),
     )
 
 
@@ -100,6 +102,10 @@ class StripeGateway:
         }
         if request.allow_promotion_codes:
             params["allow_promotion_codes"] = True
+        if request.destination:  # a creator's sale: a destination charge, no on_behalf_of (docs/PAYMENTS.md)
+            params["payment_intent_data"]["transfer_data"] = {"destination": request.destination}
+            if request.application_fee_amount:
+                params["payment_intent_data"]["application_fee_amount"] = request.application_fee_amount
         # Same order -> same key -> Stripe answers a retried create with the same Session.
         options = {"idempotency_key": f"checkout-{request.order_id}"}
         session = self._call("checkout session", self.client.v1.checkout.sessions.create,

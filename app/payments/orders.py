@@ -85,7 +85,16 @@ def _mismatch(order: Order, session: SessionInfo) -> str | None:
         return f"amount_total {session.amount_total} != {order.amount} - discount {session.amount_discount}"
     if session.line_items not in (None, 1):
         return f"{session.line_items} line items"
+    destination = session.charge.destination if session.charge else None
+    if destination != order.destination and (destination or session.charge):
+        return f"destination {destination!r} != {order.destination!r}"
     return None
+
+
+def _destination_payment(charge: ChargeInfo) -> dict:
+    """A creator's sale: the transfer to them and the platform's fee, as Stripe made them."""
+    return {"transfer_id": charge.transfer_id, "application_fee_id": charge.application_fee_id,
+            "application_fee_amount": charge.application_fee_amount}
 
 
 def apply_session(session: SessionInfo) -> Fulfilment:
@@ -111,7 +120,8 @@ def _record_payment(order: Order, session: SessionInfo) -> FulfilmentOutcome:
     """A paid Session matching `order`: the order becomes paid (or refunded, if it already was)."""
     charge = session.charge
     payment = {"checkout_session_id": session.id, "payment_intent_id": session.payment_intent_id,
-               "charge_id": charge.id if charge else None, "receipt_url": charge.receipt_url if charge else None}
+               "charge_id": charge.id if charge else None, "receipt_url": charge.receipt_url if charge else None,
+               **(_destination_payment(charge) if charge else {})}
     payment = {name: value for name, value in payment.items() if value}
     refunded = max(order.amount_refunded, charge.amount_refunded if charge else 0)
     if charge is not None and charge.refunded:  # refunded before we heard of the completion
@@ -167,7 +177,7 @@ def apply_charge(charge: ChargeInfo, order: Order | None) -> Fulfilment:
     if order is None:
         return Fulfilment(FulfilmentOutcome.UNKNOWN, None)
     _fill_payment(order, {"payment_intent_id": charge.payment_intent_id, "charge_id": charge.id,
-                          "receipt_url": charge.receipt_url})
+                          "receipt_url": charge.receipt_url, **_destination_payment(charge)})
     order.amount_refunded = max(order.amount_refunded, charge.amount_refunded)
     order.updated_at = utcnow()
     if not charge.refunded:

@@ -22,6 +22,8 @@ class CheckoutRequest:
     cancel_url: str
     expires_at: int  # unix time, 30 min to 24 h ahead
     allow_promotion_codes: bool = False
+    destination: str | None = None  # a creator's sale: their connected account (a destination charge)
+    application_fee_amount: int | None = None  # ...and the platform's fee, minor units
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,11 @@ class ChargeInfo:
     currency: str
     receipt_url: str | None
     metadata: dict = field(default_factory=dict)
+    # Destination charges only: Stripe's transfer to the creator and the platform's application fee.
+    transfer_id: str | None = None
+    application_fee_id: str | None = None
+    application_fee_amount: int | None = None
+    destination: str | None = None
 
 
 @dataclass(frozen=True)

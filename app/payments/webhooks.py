@@ -33,6 +33,7 @@ from app.extensions import db
 from app.models import Order, StripeEvent
 from app.payments import orders
 from app.payments.gateway import StripeGateway, get_gateway
+from app.payments.dispute_transfer_services import sync_dispute_transfer
 from app.payments.refunds import settle_due_refunds, settle_refund
 from app.payments.states import FulfilmentOutcome, order_for_update
 from app.payments.stripe_data import WebhookEvent
@@ -129,7 +130,18 @@ def _event_order(event: WebhookEvent) -> str | None:
 def _duplicate(event: WebhookEvent) -> FulfilmentOutcome:
     """An event processed before: only finish its order's refund, if one is still due."""
     settle_due_refunds(own=_event_order(event))
+    _follow_money(event)
     return FulfilmentOutcome.DUPLICATE_EVENT
+
+
+def _follow_money(event: WebhookEvent) -> None:
+    """A creator's share follows a dispute (on every delivery until done: UpstreamError answers 5xx)."""
+    if not event.type.startswith("charge.dispute."):
+        return
+    intent = event.object.get("payment_intent")
+    intent = intent.get("id") if isinstance(intent, dict) else intent
+    if intent and db.session.scalar(select(Order.transfer_id).where(Order.payment_intent_id == intent)):
+        sync_dispute_transfer(event.object["id"])
 
 
 def handle_webhook(*, payload: bytes, signature: str | None) -> FulfilmentOutcome:
@@ -151,6 +163,7 @@ def handle_webhook(*, payload: bytes, signature: str | None) -> FulfilmentOutcom
     if applied is None:
         return _duplicate(event)
     log.info("Stripe event %s (%s): %s (order %s)", event.id, event.type, applied.outcome, applied.order_id)
+    _follow_money(event)
     if applied.refund_due:
         return settle_refund(applied.order_id).outcome  # UpstreamError: 5xx, Stripe delivers again
     return applied.outcome

@@ -16,6 +16,7 @@ from app.exceptions import AppError
 from app.library.services import add_to_picker
 from app.media.urls import media_url
 from app.payments.money import minor_unit_digits
+from app.payments.payouts import not_for_sale_now
 from app.payments.services import payments_enabled, start_checkout_returning_here
 from app.store.services import catalogue, owns_pack, store_pack, store_packs
 from app.web.policy import PAGE, TOKEN_API, PolicyBlueprint
@@ -51,8 +52,9 @@ def favicon():
 
 @bp.get("/packs")
 def pack_list():
-    return render_template("store/pack_list.html", packs=store_packs(), for_sale=payments_enabled(),
-                           picker_snippet=_picker_snippet())
+    packs = store_packs()
+    return render_template("store/pack_list.html", packs=packs, for_sale=payments_enabled(),
+                           not_for_sale_now=not_for_sale_now(packs), picker_snippet=_picker_snippet())
 
 
 @bp.get("/packs/<slug>")
@@ -61,6 +63,7 @@ def pack_detail(slug: str):
     shopper = current_user._get_current_object() if current_user.is_authenticated else None
     response = make_response(render_template(
         "store/pack_detail.html", pack=pack, creator=creator, for_sale=payments_enabled(),
+        not_for_sale_now=not_for_sale_now([pack]),
         picker_snippet=_picker_snippet(), shopper=shopper,
         owned=shopper is not None and owns_pack(user=shopper, pack=pack)))
     response.vary.add("Cookie")  # the page shown depends on the session cookie
@@ -105,7 +108,9 @@ def store_catalogue():
     """Every published pack for the picker's store tab; `owned` is set when a Bearer token is sent."""
     user = optional_user()
     for_sale = payments_enabled()
-    response = jsonify(packs=[_entry_json(entry, for_sale) for entry in catalogue(user=user)],
+    entries = catalogue(user=user)
+    paused = not_for_sale_now([entry.pack for entry in entries])
+    response = jsonify(packs=[_entry_json(entry, for_sale and entry.pack.id not in paused) for entry in entries],
                        payments=for_sale, user_id=user.matrix_id if user else None)
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Vary"] = "Authorization"
