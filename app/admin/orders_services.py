@@ -13,7 +13,7 @@ from typing import Iterator, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.admin.refund_services import MAX_REASON, RefundResult, refund_order, refund_refusal  # noqa: F401 (re-exported)
+from app.admin.refund_services import CREATOR_KINDS, MAX_REASON, RefundResult, refund_order, refund_refusal  # noqa: F401 (re-exported)
 from app.exceptions import InvalidInput, NotFound
 from app.extensions import db
 from app.models import AuditEvent, Order, Pack, User

@@ -57,7 +57,8 @@ def api_detail(order_id: str):
 @admin_api
 def api_refund(order_id: str):
     body = json_object()
-    result = orders.refund_order(order_id, reason=body.get("reason"), actor=g.admin.matrix_id)
+    result = orders.refund_order(order_id, reason=body.get("reason"), actor=g.admin.matrix_id,
+                                 kind=body.get("kind"))
     return jsonify({"refund": {"id": result.refund_id, "amount_refunded": result.amount_refunded,
                                "status": result.status},
                     "order": orders.detail_json(orders.order_detail(order_id))})
@@ -90,7 +91,8 @@ def _order_page(order_id: str, *, reason: str = "", error: str | None = None, st
     """The order's page; after a refused refund, with the error and the reason as typed (nothing lost)."""
     detail = orders.order_detail(order_id)
     return render_template("admin/order.html", detail=detail, order=detail.order, money=format_money,
-                           utc=orders.as_utc, max_reason=orders.MAX_REASON, reason=reason, refund_error=error), status
+                           utc=orders.as_utc, max_reason=orders.MAX_REASON, reason=reason,
+                           creator_kinds=orders.CREATOR_KINDS, kind=request.form.get("kind", ""), refund_error=error), status
 
 
 @bp.post("/admin/orders/<order_id>/refund")
@@ -101,7 +103,8 @@ def refund_form(order_id: str):
         return _order_page(order_id, reason=reason, status=400,
                            error="Tick “Yes, refund this order” to confirm; nothing was refunded.")
     try:
-        result = orders.refund_order(order_id, reason=reason, actor=g.admin.matrix_id)
+        result = orders.refund_order(order_id, reason=reason, actor=g.admin.matrix_id,
+                                     kind=request.form.get("kind") or None)
     except AppError as error:
         return _order_page(order_id, reason=reason, error=f"Not refunded: {error.message}", status=error.status)
     made = f"refund {result.refund_id}" if result.refund_id else "it was already refunded there"

@@ -25,6 +25,7 @@ from app import audit
 from app.exceptions import Conflict, InvalidInput, NotFound, PaymentError, UpstreamError
 from app.models import Order
 from app.payments import orders
+from app.payments.creator_refund_services import refund_creator_sale
 from app.payments.gateway import StripeGateway, get_gateway
 from app.payments.refunds import REFUND_REFUSED
 from app.payments.states import OrderStatus, RefundReason, order_for_update
@@ -78,13 +79,22 @@ def clean_reason(reason) -> str:
     return reason
 
 
-def refund_order(public_id: str, *, reason, actor: str) -> RefundResult:
+CREATOR_KINDS = {"creator": "creator-attributable: the creator's transfer is reversed and the platform's fee refunded",
+                 "goodwill": "platform goodwill: the platform pays the refund, the creator keeps their share"}
+
+
+def refund_order(public_id: str, *, reason, actor: str, kind: str | None = None) -> RefundResult:
     """Refund the order in full through Stripe and release its pack; call with no transaction open.
 
-    InvalidInput (no reason), NotFound, Conflict (not refundable: 409), PaymentError (Stripe refused:
-    502), UpstreamError/PaymentTimeout (Stripe unreachable: 502/504; retrying is safe).
+    A creator's sale (a destination charge) needs `kind`, "creator" or "goodwill" (CREATOR_KINDS),
+    and goes through app.payments.creator_refund_services; `kind` is refused for other orders.
+    InvalidInput (no reason, kind missing or out of place), NotFound, Conflict (not refundable: 409),
+    PaymentError (Stripe refused: 502), UpstreamError/PaymentTimeout (Stripe unreachable: 502/504;
+    retrying is safe).
     """
     reason = clean_reason(reason)
+    if _is_creator_sale(public_id, kind):
+        return _refund_creator_sale(public_id, reason=reason, actor=actor, kind=kind)
     gateway = get_gateway()
     if gateway is None:
         raise UpstreamError("Payments are not configured on this server (STRIPE_SECRET_KEY): refund it in the "
@@ -149,3 +159,31 @@ def _record(public_id: str, refund: RefundInfo, charge, *, reason: str, actor: s
         orders.audit_fulfilment(result, actor=actor, reason=reason, refund=refund.id)
         return RefundResult(order_id=public_id, status=order.status, refund_id=refund.id,
                             amount_refunded=order.amount_refunded, released_here=released)
+
+
+def _is_creator_sale(public_id: str, kind: str | None) -> bool:
+    """Whether the order is a creator's sale; its refund needs a kind, and only its refund takes one."""
+    with transaction():
+        order = order_for_update(public_id=public_id)
+        if order is None:
+            raise NotFound(f"There is no order {public_id[:60]!r}.")
+        creator_sale = bool(order.destination)
+    if creator_sale and not (isinstance(kind, str) and kind in CREATOR_KINDS):
+        raise InvalidInput('This is a creator\'s sale: say who bears the refund, kind "creator" '
+                           '(creator-attributable) or "goodwill" (the platform\'s goodwill).')
+    if not creator_sale and kind:
+        raise InvalidInput("Only a creator's sale takes a refund kind; this order is the platform's own.")
+    return creator_sale
+
+
+def _refund_creator_sale(public_id: str, *, reason: str, actor: str, kind: str) -> RefundResult:
+    with transaction():
+        refusal = refund_refusal(order_for_update(public_id=public_id))
+    if refusal:
+        raise Conflict(refusal, errcode=NOT_REFUNDABLE)
+    done = refund_creator_sale(order_id=public_id, kind=kind, reason=reason, actor=actor)
+    with transaction():
+        order = order_for_update(public_id=public_id)
+        return RefundResult(order_id=public_id, status=order.status, refund_id=done.refund_id,
+                            amount_refunded=order.amount_refunded,
+                            released_here=order.status == OrderStatus.REFUNDED)

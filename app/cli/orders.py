@@ -57,7 +57,10 @@ def show_command(order_id):
 @orders_group.command("refund")
 @click.argument("order_id")
 @click.option("--reason", required=True, help="Why (kept in the audit log with your OS user as the actor).")
-def refund_command(order_id, reason):
+@click.option("--kind", type=click.Choice(["creator", "goodwill"]),
+              help="A creator's sale only (required there): creator = the creator's transfer is reversed and the "
+                   "platform's fee refunded; goodwill = the platform pays, the creator keeps their share.")
+def refund_command(order_id, reason, kind):
     """Refund ORDER_ID in full through Stripe and take the pack back, as the charge.refunded webhook does.
 
     Safe to run again after a timeout: Stripe is asked with the same idempotency key, so it never
@@ -67,6 +70,6 @@ def refund_command(order_id, reason):
     from app.audit import cli_actor
 
     with exiting_on_app_error():
-        result = refund_order(order_id, reason=reason, actor=cli_actor())
+        result = refund_order(order_id, reason=reason, actor=cli_actor(), kind=kind)
     click.echo(f"Refunded {order_id} through Stripe (refund {result.refund_id or 'made earlier'}); "
                f"status {result.status}.")

@@ -1,7 +1,7 @@
 """connect payouts: creators' connected accounts, creator adjustments, destination-charge fields on orders
 
-Revision ID: 0013
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02 07:30:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0013'
-down_revision = '0007'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
