@@ -50,12 +50,14 @@ def _configure_logging(app: Flask) -> None:
 def _register_extensions(app: Flask) -> None:
     from app import audit, caching, ratelimits
     from app.bot import services as bot
+    from app.exports import services as exports
     from app.extensions import csrf, db, migrate
 
     db.init_app(app)
     audit.init_app(app)
     caching.init_app(app)
     bot.init_app(app)
+    exports.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     ratelimits.init_app(app)
@@ -86,8 +88,9 @@ def _register_blueprints(app: Flask) -> None:
 
     from app.signin.views import api as signin_api_bp
     from app.signin.views import bp as signin_bp
+    from app.exports.views import bp as exports_api_bp
 
-    for blueprint in (integrations_bp, terms_bp, library_bp, manager_bp, signin_bp, signin_api_bp):
+    for blueprint in (integrations_bp, terms_bp, library_bp, manager_bp, signin_bp, signin_api_bp, exports_api_bp):
         app.register_blueprint(blueprint)
     _register_admin_blueprints(app)
 

@@ -5,6 +5,7 @@ from app.models.users import User, ApiToken, TermsAcceptance, SigninLink
 from app.models.packs import Pack, Sticker, PickerPack, Favourite
 from app.models.orders import Order, Entitlement, StripeEvent
 from app.models.bot import BotRoom, BotMessage
+from app.models.exports import ExportRoom, PackExport
 from app.models.audit import AuditEvent
 
 __all__ = [
@@ -23,5 +24,7 @@ __all__ = [
     "StripeEvent",
     "BotRoom",
     "BotMessage",
+    "ExportRoom",
+    "PackExport",
     "AuditEvent",
 ]

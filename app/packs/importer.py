@@ -19,6 +19,7 @@ from app.models import Favourite, Pack, Sticker
 from app.packs import maunium
 from app.packs.images import NormalisedSticker, normalise
 from app.packs.digest import source_digest
+from app.packs.exported import sync_pack_exports
 from app.packs.manifest import MANIFEST_NAME, PackSpec, StickerSpec, parse_manifest, refuse_unsafe_text
 from app.packs.sources import MAX_MANIFEST_BYTES, open_source
 from app.storage import put_blob
@@ -133,6 +134,7 @@ def _store(spec: PackSpec, images: list[NormalisedSticker], digest: str) -> Impo
         changed = True
     if changed and not created:
         pack.revision += 1
+        sync_pack_exports(pack)  # a new version: rewritten in every room it was exported to
     pack.source_digest = digest
     db.session.flush()
     return ImportResult(slug=spec.slug, created=created, changed=changed or created, stickers=len(spec.stickers))
