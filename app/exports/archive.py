@@ -25,7 +25,7 @@ def pack_zip(pack: Pack, *, homeserver_url: str = "") -> bytes:
     buffer = io.BytesIO()
     published = [s for s in pack.stickers if s.mxc_uri and MXC_RE.match(s.mxc_uri)]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # images are compressed already
-        for code, sticker in zip(shortcodes(s.key for s in pack.stickers), pack.stickers):
+        for code, sticker in zip(shortcodes(pack.stickers), pack.stickers):
             data, mimetype = _blob(sticker.image_sha256)
             archive.writestr(f"{code}.{EXTENSIONS[mimetype]}", data)
         if published:

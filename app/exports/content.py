@@ -26,13 +26,15 @@ def state_key(slug: str, part: int) -> str:
     return slug if part == 1 else f"{slug}.{part}"
 
 
-def shortcodes(keys: Iterable[str]) -> list[str]:
-    """One shortcode per sticker key, in order: lower case (FluffyChat lower-cases the names of a
-    zip it imports, so both exports agree), [a-z0-9_-]{1,100}, unique within the pack."""
+def shortcodes(stickers: Iterable[Sticker]) -> list[str]:
+    """One shortcode per sticker, in order: from its name (body), else its key without a file
+    extension; lower case (FluffyChat lower-cases the file names of a zip it imports, so both
+    exports agree), [a-z0-9_-]{1,100}, unique within the pack (`happy`, `happy-2`, …)."""
     taken: set[str] = set()
     codes = []
-    for key in keys:
-        base = re.sub(r"[^a-z0-9_-]+", "_", key.lower()).strip("_")[:90] or "sticker"
+    for sticker in stickers:
+        base = _code(sticker.body) or _code(re.sub(r"\.(png|webp|gif|jpe?g|tgs|webm)$", "", sticker.key, flags=re.I))
+        base = base or "sticker"
         code, suffix = base, 1
         while code in taken:
             suffix += 1
@@ -40,6 +42,10 @@ def shortcodes(keys: Iterable[str]) -> list[str]:
         taken.add(code)
         codes.append(code)
     return codes
+
+
+def _code(text: str) -> str:
+    return re.sub(r"[^a-z0-9_-]+", "_", text.lower()).strip("_-")[:90]
 
 
 def image_entry(sticker: Sticker) -> dict:
@@ -66,7 +72,7 @@ def pack_contents(pack: Pack, *, max_bytes: int = MAX_PART_BYTES) -> list[dict]:
     groups: list[dict] = [{}]
     budget = max_bytes - _size(pack_header(pack, 99, 99)) - _size(EMPTY)
     used = 0
-    for code, sticker in zip(shortcodes(s.key for s in pack.stickers), pack.stickers):
+    for code, sticker in zip(shortcodes(pack.stickers), pack.stickers):
         entry = image_entry(sticker)
         cost = _size({code: entry})
         if groups[-1] and used + cost > budget:
