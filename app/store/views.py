@@ -3,9 +3,11 @@ and adding a pack to the picker (widget token)."""
 import json
 
 from flask import g, jsonify, redirect, render_template, url_for
+from flask_login import current_user
 
 from app.assets import asset_url
 from app.auth.request import optional_user, require_user
+from app.exports.access import may_use
 from app.library.services import add_to_picker
 from app.media.urls import media_url
 from app.payments.money import minor_unit_digits
@@ -51,8 +53,9 @@ def pack_list():
 @bp.get("/packs/<slug>")
 def pack_detail(slug: str):
     pack, creator = store_pack(slug)
+    owner = current_user.is_authenticated and may_use(user_id=current_user.id, pack=pack)
     return render_template("store/pack_detail.html", pack=pack, creator=creator, for_sale=payments_enabled(),
-                           picker_snippet=_picker_snippet())
+                           picker_snippet=_picker_snippet(), owner=owner)
 
 
 @api.get("/api/v1/store")
