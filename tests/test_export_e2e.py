@@ -87,9 +87,9 @@ def test_the_manager_offers_export_and_download_per_pack(app, chromium, live_ser
     page.goto(f"{live_server.url}/manager?scalar_token={quote(token)}")
     row = page.locator('li[data-slug="blobs"]')
     with page.expect_download() as download:
-        row.get_by_role("button", name="Download Blobs (.zip)").click()
+        row.get_by_role("button", name="Download pack (.zip) (Blobs)").click()
     assert download.value.suggested_filename == "blobs.zip"
-    row.get_by_role("button", name="Use Blobs in Cinny, FluffyChat or Nheko").click()
+    row.get_by_role("button", name="Use in Cinny / FluffyChat / Nheko (Blobs)").click()
     wait_until(lambda: "Could not export" in (row.locator(".export-result").text_content() or ""),
                message="the error", page=page)
     page.screenshot(path=str(tmp_path / "manager-360.png"), full_page=True)
