@@ -10,6 +10,7 @@ from app.auth.tokens import issue_token
 from tests.factories import grant, imported_pack, price, user
 from tests.support.web import sign_in_web
 from tests.support.wait import wait_until
+from tests.test_accessibility import axe_violations, describe
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def test_the_panel_is_only_for_owners_and_shows_errors(app, chromium, live_serve
     grant(user("@alice:example.org"), pack, source="purchase")
     for scheme, width in (("light", 1000), ("dark", 1000), ("dark", 360)):
         context = browser_with_session(chromium, app, live_server, "@alice:example.org", color_scheme=scheme,
-                                       viewport={"width": width, "height": 800})
+                                       viewport={"width": width, "height": 800}, bypass_csp=True)
         page = context.new_page()
         page.goto(f"{live_server.url}/packs/blobs")
         page.get_by_role("button", name="Use in Cinny / FluffyChat / Nheko").click()
@@ -73,6 +74,8 @@ def test_the_panel_is_only_for_owners_and_shows_errors(app, chromium, live_serve
         wait_until(lambda: "Could not export the pack" in (error.text_content() or ""), message="the error", page=page)
         assert "MATRIX_HOMESERVER_URL" in error.text_content()  # this app has no bot
         page.screenshot(path=str(tmp_path / f"pack-page-error-{scheme}-{width}.png"), full_page=True)
+        violations = axe_violations(page)  # axe-core, with the panel and its error showing
+        assert violations == [], describe(violations)
         context.close()
 
 
