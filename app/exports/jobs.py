@@ -21,8 +21,8 @@ FIRST_RETRY = timedelta(seconds=10)
 MAX_RETRY = timedelta(hours=1)
 
 
-def record_export(*, user_id: int, pack_id: int) -> int:
-    """The user's export of the pack, created if new, marked as needing a sync; its id.
+def record_export(*, user_id: int, pack_id: int) -> tuple[int, int]:
+    """The user's export of the pack, created if new, marked as needing a sync; its (id, generation).
     No after-commit flag: the export request syncs it itself."""
     now = utcnow()
     insert_or_ignore(PackExport, {"user_id": user_id, "pack_id": pack_id, "parts": 0, "generation": 0,
@@ -30,8 +30,14 @@ def record_export(*, user_id: int, pack_id: int) -> int:
                      ["user_id", "pack_id"])
     db.session.execute(update(PackExport).where(PackExport.user_id == user_id, PackExport.pack_id == pack_id)
                        .values(generation=PackExport.generation + 1, next_sync_at=now, attempts=0))
-    return db.session.scalar(select(PackExport.id).where(PackExport.user_id == user_id,
-                                                          PackExport.pack_id == pack_id))
+    row = db.session.execute(select(PackExport.id, PackExport.generation).where(
+        PackExport.user_id == user_id, PackExport.pack_id == pack_id)).one()
+    return row.id, row.generation
+
+
+def current(export_id: int) -> PackExport:
+    """The row as the database has it now (another run may have changed it)."""
+    return db.session.get(PackExport, export_id, populate_existing=True)
 
 
 def _claimable(now: datetime):

@@ -16,11 +16,12 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.exceptions import BotNotConfigured, BotUnavailable
+from app.exceptions import BotNotConfigured, BotRefused, BotUnavailable
 from app.exports import jobs
 from app.exports.access import usable_pack
 from app.exports.room_services import pack_room
 from app.exports.sync_services import publish_stickers, sync_claimed, sync_due
+from app.extensions import db
 from app.matrix.bot import BotClient
 from app.models import User
 from app.packs.exported import SYNC_PENDING_FLAG
@@ -45,15 +46,27 @@ def export_pack(*, user: User, slug: str) -> ExportResult:
         publish_stickers(pack.slug)
     room_id = pack_room(client, user)
     with transaction():
-        export_id = jobs.record_export(user_id=user.id, pack_id=pack.id)
+        export_id, generation = jobs.record_export(user_id=user.id, pack_id=pack.id)
+    return ExportResult(room_id=room_id, parts=_write_or_wait(client, export_id, generation))
+
+
+def _write_or_wait(client: BotClient, export_id: int, generation: int) -> int:
+    """Write the export now, unless another run holds it: then wait until that run has written our
+    generation (or a newer one), or failed for good (its error is ours)."""
     deadline = time.monotonic() + WAIT_FOR_OTHER_RUN
     while True:
         with transaction():
             claimed = jobs.claim(export_id)
         if claimed:
-            return ExportResult(room_id=room_id, parts=sync_claimed(client, export_id))
+            return sync_claimed(client, export_id)
+        row = jobs.current(export_id)
+        if row.synced_generation >= generation:
+            return row.parts
+        if row.claimed_until is None and row.next_sync_at is None and row.last_error:
+            raise BotRefused(row.last_error)
         if time.monotonic() > deadline:
             raise BotUnavailable("Your pack is being written by another run; try again in a minute.")
+        db.session.rollback()
         time.sleep(0.25)
 
 
