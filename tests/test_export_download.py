@@ -89,3 +89,11 @@ def test_a_web_session_downloads_and_needs_the_csrf_token_to_export(app, client,
     assert answer.status_code == 503  # past CSRF: this app has no bot
     assert answer.get_json()["errcode"] == "ORG.HEXPACK.BOT_NOT_CONFIGURED"
     assert db.session.scalar(db.select(db.func.count()).select_from(db.table("export_rooms"))) == 0
+
+
+def test_exports_are_rate_limited_per_user(app, client, paid_pack):
+    app.config["RATELIMIT_EXPORT"] = "2 per minute"
+    alice, bob = signed_in_user("@alice:example.org"), signed_in_user("@bob:example.org")
+    answers = [client.post("/api/v1/me/packs/blobs/export", headers=alice.headers).status_code for _ in range(3)]
+    assert answers == [403, 403, 429]  # not hers: refused, and counted
+    assert client.post("/api/v1/me/packs/blobs/export", headers=bob.headers).status_code == 403  # his own count

@@ -6,6 +6,7 @@ signed in on the site, whose POSTs need the CSRF token (X-CSRFToken header) like
 """
 from __future__ import annotations
 
+import hashlib
 from functools import wraps
 
 from flask import Response, current_app, g, jsonify, request
@@ -17,7 +18,7 @@ from app.exports.access import usable_pack
 from app.exports.archive import pack_zip
 from app.exports.content import state_key
 from app.exports.services import export_pack
-from app.extensions import csrf
+from app.extensions import csrf, limiter
 from app.web.policy import ErrorFormat, PolicyBlueprint, TrustPolicy
 
 # CSRF is checked by `signed_in` for cookie-authenticated changes only (a Bearer token needs none).
@@ -43,7 +44,16 @@ def signed_in(view):
     return wrapper
 
 
+def _caller() -> str:
+    """Rate-limit key: the token or web session of the request (checked by the view after this)."""
+    raw = token_from_request()
+    if raw is None and current_user.is_authenticated:
+        return f"export:session:{current_user.get_id()}"
+    return "export:token:" + hashlib.sha256((raw or request.remote_addr or "").encode()).hexdigest()
+
+
 @bp.post("/<slug>/export")
+@limiter.limit(lambda: current_app.config["RATELIMIT_EXPORT"], key_func=_caller, scope="export")
 @signed_in
 def export(slug: str):
     """Write the pack into the user's Hexpack pack room as MSC2545 state; {"room_id", "state_keys"}."""
