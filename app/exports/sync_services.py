@@ -68,9 +68,10 @@ def sync_claimed(client: BotClient, export_id: int) -> int:
             jobs.record_failure(export_id, error.message, parts=parts, permanent=isinstance(error, BotRefused),
                                 retry_after=getattr(error, "retry_after", None))
         raise
+    written = len(contents) if room_id is not None else 0  # no room (being replaced): it rewrites all
     with transaction():
-        jobs.record_synced(export_id, generation=generation, parts=len(contents))
-    return len(contents)
+        jobs.record_synced(export_id, generation=generation, parts=written)
+    return written
 
 
 def _wanted_state(export_id: int) -> tuple[int, str, str | None, int, list[dict]]:
