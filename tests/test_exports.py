@@ -273,7 +273,7 @@ def test_a_homeserver_outage_is_a_clear_error_and_asking_again_works(app, synaps
 
 
 @pytest.mark.synapse
-def test_a_sync_during_an_outage_is_retried_later(app, synapse, bot, paid_pack):
+def test_a_sync_during_an_outage_is_retried_later(app, runner, synapse, bot, paid_pack):
     buyer = synapse.register_user()
     person, _paid = buy(buyer.user_id, paid_pack)
     room_id = export_pack(user=person, slug="blobs").room_id
@@ -285,7 +285,10 @@ def test_a_sync_during_an_outage_is_retried_later(app, synapse, bot, paid_pack):
     row = db.session.scalar(db.select(PackExport).execution_options(populate_existing=True))
     assert "Could not reach" in row.last_error and row.attempts == 1
 
+    assert runner.invoke(args=["exports", "status"]).output == "Exports waiting for a sync: 1.\n"
     app.config["MATRIX_HOMESERVER_URL"] = synapse.base_url
     assert sync_due().written == 0  # the backoff holds
-    assert sync_due(ignore_backoff=True).written == 1
+    result = runner.invoke(args=["exports", "sync", "--ignore-backoff"])
+    assert result.output == "Written 1, retrying later 0, refused 0.\n", result.output
+    assert runner.invoke(args=["exports", "status"]).output == "Exports waiting for a sync: 0.\n"
     assert state(synapse, buyer, room_id, "m.room.image_pack", "blobs") == {"images": {}}
