@@ -292,3 +292,34 @@ def test_a_sync_during_an_outage_is_retried_later(app, runner, synapse, bot, pai
     assert result.output == "Written 1, retrying later 0, refused 0.\n", result.output
     assert runner.invoke(args=["exports", "status"]).output == "Exports waiting for a sync: 0.\n"
     assert state(synapse, buyer, room_id, "m.room.image_pack", "blobs") == {"images": {}}
+
+
+@pytest.mark.synapse
+def test_a_user_who_rejected_the_invite_is_invited_again_to_the_same_room(app, synapse, bot, paid_pack):
+    buyer = synapse.register_user()
+    person, _paid = buy(buyer.user_id, paid_pack)
+    room_id = export_pack(user=person, slug="blobs").room_id
+    synapse.client(buyer, "POST", f"/_matrix/client/v3/rooms/{quote(room_id)}/leave", json={})  # rejects it
+
+    assert export_pack(user=person, slug="blobs").room_id == room_id
+
+    joined(synapse, buyer, room_id)  # works only with a fresh invite
+    assert len(state(synapse, buyer, room_id, "im.ponies.room_emotes", "blobs")["images"]) == 3
+
+
+@pytest.mark.synapse
+def test_a_room_the_bot_lost_is_replaced_and_every_export_written_again(app, synapse, bot, paid_pack, tmp_path):
+    buyer = synapse.register_user()
+    person, _paid = buy(buyer.user_id, paid_pack)
+    imported_pack(tmp_path / "free", "freebies", count=2)
+    old_room = export_pack(user=person, slug="blobs").room_id
+    export_pack(user=person, slug="freebies")
+    synapse.client(bot, "POST", f"/_matrix/client/v3/rooms/{quote(old_room)}/leave", json={})
+
+    new_room = export_pack(user=person, slug="freebies").room_id
+
+    assert new_room != old_room
+    assert sync_due().written == 1  # the other pack, into the new room
+    joined(synapse, buyer, new_room)
+    assert len(state(synapse, buyer, new_room, "m.room.image_pack", "blobs")["images"]) == 3
+    assert len(state(synapse, buyer, new_room, "m.room.image_pack", "freebies")["images"]) == 2
