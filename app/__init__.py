@@ -50,6 +50,7 @@ def _configure_logging(app: Flask) -> None:
 def _register_extensions(app: Flask) -> None:
     from app import audit, caching, ratelimits
     from app.bot import services as bot
+    from app.exports import services as exports
     from app.extensions import csrf, db, migrate
 
     db.init_app(app)
@@ -59,6 +60,7 @@ def _register_extensions(app: Flask) -> None:
 
     generation.init_app(app)
     bot.init_app(app)
+    exports.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     ratelimits.init_app(app)
@@ -94,9 +96,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.signin.views import api as signin_api_bp
     from app.signin.views import bp as signin_bp
     from app.signin.views import token_api as signin_token_api_bp
+    from app.exports.views import bp as exports_api_bp
 
     for blueprint in (integrations_bp, terms_bp, library_bp, manager_bp, signin_bp, signin_api_bp,
-                      signin_token_api_bp):
+                      signin_token_api_bp, exports_api_bp):
         app.register_blueprint(blueprint)
     _register_admin_blueprints(app)
 

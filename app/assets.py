@@ -28,7 +28,7 @@ def hashed_name(relative: str, data: bytes) -> str:
 BUNDLES = {
     "js/picker-bundle.js": ["js/widget-api.js", "js/picker-keys.js", "js/picker.js", "js/identity.js"],
     "js/store-bundle.js": ["js/store-render.js", "js/store.js"],
-    "js/manager-bundle.js": ["js/widget-api.js", "js/manager.js"],
+    "js/manager-bundle.js": ["js/widget-api.js", "js/export.js", "js/manager.js"],
 }
 
 # Each source runs in its own function, as it would in its own <script>: its top-level names stay

@@ -35,6 +35,7 @@ ENV_SETTINGS = {
     "RATELIMIT_CHECKOUT_SUCCESS": str,  # /checkout/success page views (each may call Stripe) per client IP
     "RATELIMIT_SIGNIN_LINK": str,  # sign-in link requests (POST /auth/matrix) per client IP
     "RATELIMIT_SIGNIN_TARGET": str,  # ...and per target Matrix ID, whoever asks
+    "RATELIMIT_EXPORT": str,  # pack exports to a user's Matrix room (each makes the bot write state), per user
     "SIGNIN_LINK_SECONDS": int,  # how long a sign-in link sent by the bot stays valid
     "ADMIN_MATRIX_IDS": str,  # comma-separated Matrix IDs of the operators (admin: true in /api/v1/me)
     "TOKEN_IDLE_DAYS": int,  # our IM and widget tokens die after this many days without use
@@ -99,7 +100,7 @@ def _defaults(app) -> dict:
         RATELIMIT_OPENID="20 per minute; 200 per hour",
         RATELIMIT_CHECKOUT_SUCCESS="10 per minute; 100 per hour",
         RATELIMIT_SIGNIN_LINK="5 per minute; 30 per hour",
-        RATELIMIT_SIGNIN_TARGET="3 per 15 minutes; 10 per day",
+        RATELIMIT_SIGNIN_TARGET="3 per 15 minutes; 10 per day", RATELIMIT_EXPORT="10 per minute; 200 per day",
         SIGNIN_LINK_SECONDS=15 * 60, ADMIN_MATRIX_IDS="",
         TOKEN_IDLE_DAYS=90,
         TOKEN_MAX_DAYS=365,

@@ -1,7 +1,7 @@
 """Operators' pack use cases, shared by the console, the JSON API and `flask packs`: list every
 pack, change its status, price or place, delete it. Each change is audited in its own commit.
 
-Statuses: `published` (store and pickers), `hidden` (not listed; owners keep it in their pickers),
+Statuses (each change also syncs the pack's MSC2545 exports): `published` (store and pickers), `hidden` (not listed; owners keep it in their pickers),
 `removed` (nobody sees it; entitlements stay recorded). A pack that any order or entitlement ever
 referenced is never deleted: hide or remove it instead, so receipts and history keep their pack.
 """
@@ -15,7 +15,8 @@ from sqlalchemy import delete, func, select
 from app import audit
 from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
-from app.models import Entitlement, Favourite, Order, Pack, PickerPack, Sticker
+from app.models import Entitlement, Favourite, Order, Pack, PackExport, PickerPack, Sticker
+from app.packs.exported import sync_pack_exports
 from app.packs.pricing import price_problem
 from app.transactions import transaction
 
@@ -72,6 +73,7 @@ def update_pack(slug: str, *, actor: str, status: Any = None, price_amount: Any 
         if status is not None and status != pack.status:
             audit.record(actor, "pack.status", f"pack:{slug}", old=pack.status, new=status)
             pack.status = status
+            sync_pack_exports(pack)  # a takedown empties it in MSC2545 rooms; a reinstatement writes it again
         if price_amount is not None and price_amount != pack.price_amount:
             audit.record(actor, "pack.price", f"pack:{slug}", old=pack.price_amount, new=price_amount,
                          currency=pack.currency)
@@ -129,7 +131,7 @@ def deletable(pack: Pack) -> bool:
 
 
 def _ever_referenced(pack: Pack) -> bool:
-    for model in (Order, Entitlement):
+    for model in (Order, Entitlement, PackExport):  # an export: its room state must stay ours to empty
         if db.session.scalar(select(model.id).where(model.pack_id == pack.id).limit(1)) is not None:
             return True
     return False

@@ -20,6 +20,10 @@ ATTEMPTS = 3  # per call, on 429 and 5xx
 BACKOFF = 0.5  # seconds before the second attempt; doubles after each
 MAX_WAIT = 5.0  # a longer retry_after_ms is left to the outbox's next attempt
 CLIENT = "/_matrix/client/v3"
+# State only power level 100 may change in the bot's pack rooms (state_default covers the rest).
+LOCKED_STATE = ("m.room.power_levels", "m.room.name", "m.room.topic", "m.room.avatar", "m.room.join_rules",
+                "m.room.history_visibility", "m.room.encryption", "m.room.tombstone", "m.room.server_acl",
+                "m.room.canonical_alias")
 
 
 class BotClient:
@@ -56,6 +60,30 @@ class BotClient:
         answer = self._call("POST", "/createRoom", {"is_direct": True, "preset": "trusted_private_chat",
                                                    "invite": [user_id]})
         return answer["room_id"]
+
+    def create_pack_room(self, user_id: str, *, name: str, topic: str, locked_types: tuple[str, ...]) -> str:
+        """A new private room with `user_id` invited at power level 0, where only power level 100
+        (the bot, its creator) may send `locked_types` or any other state; returns its room id.
+
+        The bot is not listed in `users`: in room version 12 (Synapse's default) the creator has
+        unlimited power and Synapse refuses a power_levels content that names it. Older versions
+        list the creator at 100 by themselves (the override leaves `users` alone).
+        """
+        levels = {"users_default": 0, "events_default": 0, "state_default": 100, "invite": 100, "kick": 100,
+                  "ban": 100, "redact": 100,
+                  "events": {**{kind: 100 for kind in locked_types}, **{kind: 100 for kind in LOCKED_STATE}}}
+        answer = self._call("POST", "/createRoom", {
+            "preset": "private_chat", "name": name, "topic": topic, "invite": [user_id],
+            "power_level_content_override": levels})
+        return answer["room_id"]
+
+    def invite(self, room_id: str, user_id: str) -> None:
+        self._call("POST", f"/rooms/{quote(room_id, safe='')}/invite", {"user_id": user_id})
+
+    def put_state(self, room_id: str, event_type: str, state_key: str, content: dict) -> str:
+        """Set a state event; returns its event id."""
+        path = f"/rooms/{quote(room_id, safe='')}/state/{quote(event_type, safe='')}/{quote(state_key, safe='')}"
+        return self._call("PUT", path, content)["event_id"]
 
     def membership(self, room_id: str, user_id: str) -> str | None:
         """`user_id`'s membership in the room (join, invite, leave, ban), or None when the user

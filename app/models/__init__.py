@@ -5,6 +5,7 @@ from app.models.users import User, ApiToken, TermsAcceptance, SigninLink
 from app.models.packs import Pack, Sticker, PickerPack, Favourite, CatalogueState
 from app.models.orders import Order, Entitlement, StripeEvent
 from app.models.bot import BotRoom, BotMessage
+from app.models.exports import ExportRoom, PackExport
 from app.models.audit import AuditEvent
 from app.models.payouts import ConnectedAccount, CreatorAdjustment
 
@@ -25,6 +26,8 @@ __all__ = [
     "StripeEvent",
     "BotRoom",
     "BotMessage",
+    "ExportRoom",
+    "PackExport",
     "AuditEvent",
     "ConnectedAccount",
     "CreatorAdjustment",

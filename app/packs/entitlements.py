@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Entitlement, Order, Pack, User, utcnow
+from app.packs.exported import mark_export
 from app.sqlhelpers import insert_or_ignore
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def grant(*, user_id: int, pack_id: int, source: str, order_id: int | None = Non
         return entitlement, False
     entitlement.revoked_at = None
     entitlement.revoke_reason = None
+    mark_export(user_id=user_id, pack_id=pack_id)  # restored: write it again if it was exported
     entitlement.source = source
     entitlement.order_id = order_id
     entitlement.granted_at = utcnow()
@@ -73,6 +75,8 @@ def revoke(*, user_id: int, pack_id: int, reason: str, order_id: int | None = No
         update(Entitlement).where(Entitlement.user_id == user_id, Entitlement.pack_id == pack_id,
                                   Entitlement.revoked_at.is_(None))
         .values(revoked_at=utcnow(), revoke_reason=reason))
+    if result.rowcount == 1:
+        mark_export(user_id=user_id, pack_id=pack_id)  # empty it in the user's Matrix room after commit
     return result.rowcount == 1
 
 
@@ -98,6 +102,7 @@ def release(*, user_id: int, pack_id: int, order_id: int, reason: str) -> str:
             return "moved"
         return "none"
     if db.session.execute(held.values(revoked_at=utcnow(), revoke_reason=reason)).rowcount == 1:
+        mark_export(user_id=user_id, pack_id=pack_id)
         return "revoked"
     return "none"
 

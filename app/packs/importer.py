@@ -20,6 +20,7 @@ from app.models import Favourite, Pack, Sticker
 from app.packs import maunium, telegram
 from app.packs.images import NormalisedSticker, normalise
 from app.packs.digest import source_digest
+from app.packs.exported import sync_pack_exports
 from app.packs.manifest import MANIFEST_NAME, PackSpec, StickerSpec, parse_manifest, refuse_unsafe_text
 from app.packs.sources import MAX_MANIFEST_BYTES, open_source
 from app.storage import put_blob
@@ -147,6 +148,8 @@ def _store(spec: PackSpec, images: list[NormalisedSticker], digest: str) -> Impo
         for sticker in removed:
             pack.stickers.remove(sticker)
         changed = True
+    if changed and not created:
+        sync_pack_exports(pack)  # a new version: rewritten in every room it was exported to
     pack.source_digest = digest
     db.session.flush()
     return ImportResult(slug=spec.slug, created=created, changed=changed or created, stickers=len(spec.stickers))

@@ -13,6 +13,7 @@ from flask_login import current_user
 from app.assets import asset_url
 from app.auth.request import optional_user, require_user
 from app.exceptions import AppError
+from app.exports.access import may_use
 from app.library.services import add_to_picker
 from app.media.urls import media_url
 from app.payments.money import minor_unit_digits
@@ -65,7 +66,8 @@ def pack_detail(slug: str):
         "store/pack_detail.html", pack=pack, creator=creator, for_sale=payments_enabled(),
         not_for_sale_now=not_for_sale_now([pack]),
         picker_snippet=_picker_snippet(), shopper=shopper,
-        owned=shopper is not None and owns_pack(user=shopper, pack=pack)))
+        owned=shopper is not None and owns_pack(user=shopper, pack=pack),
+        owner=shopper is not None and may_use(user_id=shopper.id, pack=pack)))
     response.vary.add("Cookie")  # the page shown depends on the session cookie
     if shopper is not None:
         response.headers["Cache-Control"] = "private, no-store"

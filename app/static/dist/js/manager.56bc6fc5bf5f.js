@@ -152,6 +152,12 @@
     if (event.target.matches("input[type=checkbox]")) savePacks();
   });
 
+  // --- other clients: export to the user's pack room, or download a zip (export.js) -------------
+  const auth = { Authorization: "Bearer " + token };
+  window.hexpackExport.bind(list, (method, path) => fetch(path, { method, credentials: "omit", headers: auth }),
+    (path, filename) => fetch(path, { credentials: "omit", headers: auth })
+      .then((response) => window.hexpackExport.saveBlob(response, filename)));
+
   // --- favourites -----------------------------------------------------------------------------
   document.getElementById("favourite-list").addEventListener("click", (event) => {
     const button = event.target.closest("button.unstar");
