@@ -62,7 +62,7 @@ def test_an_owner_exports_from_the_pack_page_and_is_told_the_one_step_left(app, 
 def test_the_panel_is_only_for_owners_and_shows_errors(app, chromium, live_server, tmp_path):
     pack = imported_pack(tmp_path / "blobs", "blobs", count=2, price=price(300))
     anonymous = app.test_client().get("/packs/blobs").get_data(as_text=True)
-    assert "Use in Cinny" not in anonymous and "You own this pack" not in anonymous
+    assert "Use in Cinny" not in anonymous and "In your picker" not in anonymous
     stranger = app.test_client()
     sign_in_web(stranger, "@bob:example.org")
     assert "Use in Cinny" not in stranger.get("/packs/blobs").get_data(as_text=True)  # signed in, not his
@@ -72,7 +72,7 @@ def test_the_panel_is_only_for_owners_and_shows_errors(app, chromium, live_serve
                                        viewport={"width": width, "height": 800}, bypass_csp=True)
         page = context.new_page()
         page.goto(f"{live_server.url}/packs/blobs")
-        assert "You own this pack" in page.locator(".cta").text_content()
+        assert "In your picker" in page.locator(".cta").text_content()
         page.get_by_role("button", name="Use in Cinny / FluffyChat / Nheko").click()
         error = page.locator(".export-result.export-error")
         wait_until(lambda: "Could not export the pack" in (error.text_content() or ""), message="the error", page=page)
