@@ -16,6 +16,7 @@ from app import audit
 from app.exceptions import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.models import Entitlement, Favourite, Order, Pack, PackExport, PickerPack, Sticker
+from app.packs import generation
 from app.packs.exported import sync_pack_exports
 from app.packs.pricing import price_problem
 from app.transactions import transaction
@@ -111,7 +112,9 @@ def delete_pack(slug: str, *, actor: str) -> None:
     """Delete a pack nobody ever ordered or owned, with its stickers, picker rows and favourites,
     in one commit; Conflict (409) otherwise."""
     with transaction():
-        # Lock the row: an order or grant made meanwhile waits, then fails on its foreign key.
+        # The generation first, as every pack change takes it (one lock order, no deadlock with an
+        # import); then the row: an order or grant made meanwhile waits, then fails on its foreign key.
+        generation.bump(db.session.connection())
         pack = db.session.scalar(select(Pack).where(Pack.slug == slug).with_for_update())
         if pack is None:
             raise NotFound(f"No pack named {slug!r}. 'flask packs list' or /admin/packs shows them.")
