@@ -65,7 +65,7 @@ TARGETS = {"ratio": 1.15, "kib_before_visible": 100}
 
 INIT_SCRIPT = r"""
 (() => {
-  const marks = window.__bench = { loads: {}, paints: {} };
+  const marks = window.__bench = { loads: {}, paints: {}, seen: new Set() };
   let counter = 0;
   new MutationObserver((records) => {
     for (const r of records) for (const n of r.addedNodes) {
@@ -83,6 +83,8 @@ INIT_SCRIPT = r"""
     const img = ev.target;
     if (img.tagName !== "IMG") return;
     const id = img.getAttribute("elementtiming");
+    if (marks.seen.has(id)) return; // an animated sticker loads again when it starts to play
+    marks.seen.add(id);
     requestAnimationFrame(() => requestAnimationFrame(() => { marks.loads[id] = performance.now(); }));
   }, true);
 })();

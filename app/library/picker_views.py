@@ -27,9 +27,9 @@ def stickerpicker():
 
 
 def _personal_picker_page(*, user: User, theme: str) -> Page:
-    favourites = favourites_section(favourite_stickers(user=user))
+    starred = favourite_stickers(user=user)
     return picker_page(keys=picker_keys(user=user), theme=theme, cacheable=False, identified=True,
-                       favourites=favourites)
+                       favourites=favourites_section(starred), eager_taken=len(starred))
 
 
 def _page_response(page, *, private: bool) -> Response:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import current_app, render_template
 
 from app.caching import app_cache
-from app.widget.render import rendered_packs
+from app.widget.render import EAGER_STICKERS, rendered_packs
 
 # Whole anonymous pages keyed by their packs' (id, revision): a stale page is never read.
 _MAX_PAGES = 64
@@ -28,13 +28,16 @@ def theme_name(raw: str | None) -> str:
     return "dark" if raw and ("dark" in raw.lower() or "black" in raw.lower()) else "light"
 
 
-def picker_page(*, keys: list[tuple[int, int]], theme: str, cacheable: bool, **context) -> Page:
+def picker_page(*, keys: list[tuple[int, int]], theme: str, cacheable: bool, eager_taken: int = 0,
+                **context) -> Page:
+    """The page for these packs; `eager_taken` first-screen stickers are already above them (favourites)."""
     pages = app_cache("widget.pages", OrderedDict)
     cache_key = (tuple(keys), theme, current_app.config["MEDIA_BASE_URL"]) if cacheable else None
     if cache_key is not None and cache_key in pages:
         pages.move_to_end(cache_key)
         return pages[cache_key]
-    html = render_template("widget/picker.html", packs=rendered_packs(keys), theme=theme, **context)
+    html = render_template("widget/picker.html", packs=rendered_packs(keys, eager=max(0, EAGER_STICKERS - eager_taken)),
+                           theme=theme, **context)
     body = html.encode("utf-8")
     page = Page(etag=hashlib.sha256(body).hexdigest()[:32], body=body,
                 gzipped=gzip.compress(body, 6, mtime=0))
