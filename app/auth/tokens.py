@@ -11,8 +11,9 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.exceptions import Unauthorized
 from app.extensions import db
@@ -63,11 +64,16 @@ def issue_token(*, user: User, kind: str, ttl: timedelta | None = None) -> str:
     return raw
 
 
+# Built once, with the user in the same query: the signed-in picker asks this on every open.
+_TOKEN_BY_HASH = (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+                  .options(joinedload(ApiToken.user)))
+
+
 def user_for_token(raw: str | None) -> User:
     """The user a live token belongs to; raises Unauthorized (401 M_UNKNOWN_TOKEN) otherwise."""
     if not raw:
         raise Unauthorized("Missing access token.", errcode="M_MISSING_TOKEN")
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    token = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": hash_token(raw)})
     now = utcnow()
     if token is None or token.revoked_at is not None or _expired(token, now):
         raise Unauthorized("Unknown, revoked or expired access token.")
