@@ -56,11 +56,13 @@ class PickerContents:
 
 
 def picker_contents(user_id: int) -> PickerContents:
-    rows = {row.id: row for row in db.session.execute(_USABLE_PACKS, {"user_id": user_id})}
+    # On the session's connection, past the ORM: its per-statement overhead was most of the cost.
+    connection = db.session.connection()
+    rows = {row.id: row for row in connection.execute(_USABLE_PACKS, {"user_id": user_id})}
     ordered = sorted(rows.values(), key=lambda row: (0, row.pref_position, 0, 0) if row.pref_position is not None
                      else (1, 0, row.position, row.id))
     keys = [(row.id, row.revision) for row in ordered if row.visible is None or row.visible]
-    favourites = [(sticker_id, pack_id) for sticker_id, pack_id in db.session.execute(_FAVOURITES, {"user_id": user_id})
+    favourites = [(sticker_id, pack_id) for sticker_id, pack_id in connection.execute(_FAVOURITES, {"user_id": user_id})
                   if pack_id in rows]
     revisions = tuple(sorted({(pack_id, rows[pack_id].revision) for _, pack_id in favourites}))
     return PickerContents(keys=keys, favourites=[sticker_id for sticker_id, _ in favourites],

@@ -5,7 +5,7 @@ in their order, favourites first. Everyone else gets the cached page of free pac
 """
 from flask import Response, request
 
-from app.auth.request import request_user
+from app.auth.request import request_user_id
 from app.library.picker_contents import picker_contents, stickers_in_order
 from app.library.summaries import favourites_section
 from app.packs.catalogue import published_free_pack_keys
@@ -18,9 +18,9 @@ bp = PolicyBlueprint("widget", __name__, url_prefix="/api/widgets", policy=WIDGE
 @bp.get("/stickerpicker")
 def stickerpicker():
     theme = theme_name(request.args.get("theme") or request.args.get("org.matrix.msc2873.client_theme"))
-    user = request_user()  # scalar_token in the URL, or the widget's Bearer token
-    if user is not None:
-        return _page_response(_personal_picker_page(user_id=user.id, theme=theme), private=True)
+    user_id = request_user_id()  # scalar_token in the URL, or the widget's Bearer token
+    if user_id is not None:
+        return _page_response(_personal_picker_page(user_id=user_id, theme=theme), private=True)
     page = picker_page(keys=published_free_pack_keys(), theme=theme, cacheable=True)
     return _page_response(page, private=False)
 
