@@ -238,7 +238,8 @@ def test_favourites_take_their_share_of_the_first_screen(app, client, runner, tm
 
 def test_animated_stickers_show_their_poster_and_carry_the_animation_for_the_script(client, runner, tmp_path):
     imported_pack(tmp_path / "spin", "spinners", bodies=["Spin", "Turn", "Dot"], runner=runner,
-                  images={"spin.gif": animated_bytes("GIF"), "turn.webp": animated_bytes("WEBP"), "dot.png": png_bytes()})
+                  images={"spin.gif": animated_bytes("GIF"), "turn.webp": animated_bytes("WEBP"),
+                          "dot.png": png_bytes()})
     stills = {f"{index}.png": png_bytes(label=index) for index in range(EAGER_STICKERS)}
     imported_pack(tmp_path / "late", "late", runner=runner, images={**stills, "z.webp": animated_bytes("WEBP")})
     spin, turn, dot = stickers_of("spinners")

@@ -1,8 +1,9 @@
 // Hexpack sticker picker: the picker UI over the Matrix widget API (widget-api.js), with the grids'
-// keyboard from picker-keys.js (window.hexpackGridKeys).
+// keyboard from picker-keys.js (window.hexpackGridKeys) and animated stickers from picker-motion.js.
 "use strict";
 (() => {
   const keys = window.hexpackGridKeys;
+  const motion = window.hexpackMotion;
   // Connected before anything else so the client's first request (sent on iframe load) is never missed.
   const widget = window.hexpackTransport.connectWidgetApi();
   // Shared with identity.js and store.js: the transport, module events, the status toast,
@@ -17,7 +18,6 @@
   let dom = null; // the page's fixed parts, once the grid is parsed
   let statusTimer = null;
   let firstScreenDone = false; // lazy images then load ahead of scrolling, and animations play
-  const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
   function applyTheme(name) {
     document.documentElement.dataset.theme = /dark|black/i.test(name || "") ? "dark" : "light";
@@ -34,11 +34,11 @@
     lazyLoad(dom.main.querySelectorAll("img[data-src]"));
     // Pack icons and animations wait until the first screen of stickers is painted: they
     // would share its bandwidth (icons wait in data-src so the preload scanner skips them).
-    afterFirstScreen(() => {
+    motion.afterFirstScreen(dom.main, () => {
       firstScreenDone = true;
       document.querySelectorAll(".tab img[data-src]").forEach(load);
       lazyLoad(dom.main.querySelectorAll("img[data-src]"));
-      bindMotion();
+      motion.bind(dom.main, widget);
     });
     renderRecent();
     markActiveTab();
@@ -256,74 +256,6 @@
     if (!img.dataset.src) return;
     img.src = img.dataset.src;
     img.removeAttribute("data-src");
-  }
-
-  // Calls back once every sticker image on the first screen has loaded (or failed) and been painted.
-  function afterFirstScreen(callback) {
-    const height = window.innerHeight;
-    const onScreen = [...dom.main.querySelectorAll("button.s img")].filter((img) => {
-      const box = img.getBoundingClientRect();
-      return box.width > 0 && box.top < height && box.bottom > 0;
-    });
-    const pending = onScreen.filter((img) => img.dataset.src || !img.complete);
-    let left = pending.length;
-    let called = false;
-    const done = () => requestAnimationFrame(() => requestAnimationFrame(() => {
-      if (!called) { called = true; callback(); }
-    }));
-    if (left === 0) { done(); return; }
-    setTimeout(done, 10000); // an image replaced before it loaded (identity.js) never reports
-    const settle = () => { left -= 1; if (left === 0) done(); };
-    pending.forEach((img) => {
-      img.addEventListener("load", settle, { once: true });
-      img.addEventListener("error", settle, { once: true });
-    });
-  }
-
-  // Animated stickers show a still poster (src) and keep the animation in data-anim: it plays
-  // while on screen once the first screen is painted, and on hover or keyboard focus, but never
-  // under prefers-reduced-motion.
-  function bindMotion() {
-    const play = (event) => {
-      const button = event.target.closest && event.target.closest("button.s");
-      const img = button && button.querySelector("img[data-anim]");
-      if (img) animate(img);
-    };
-    dom.main.addEventListener("pointerover", play);
-    dom.main.addEventListener("focusin", play);
-    reducedMotion.addEventListener("change", () => {
-      if (reducedMotion.matches) document.querySelectorAll("img[data-still]").forEach(still);
-      else watchMotion();
-    });
-    widget.on("packs", watchMotion); // identity.js swapped in the user's own packs
-    watchMotion();
-  }
-
-  let motionObserver = null;
-  function watchMotion() {
-    if (!("IntersectionObserver" in window)) return;
-    if (motionObserver) motionObserver.disconnect();
-    motionObserver = new IntersectionObserver((entries) => {
-      entries.forEach((entry) => { if (entry.isIntersecting) animate(entry.target); });
-    });
-    dom.main.querySelectorAll("img[data-anim]").forEach((img) => motionObserver.observe(img));
-  }
-
-  function animate(img) {
-    if (reducedMotion.matches || !img.dataset.anim || img.dataset.still) return;
-    if (img.dataset.src) { // not loaded yet: load the animation straight away
-      img.dataset.still = img.dataset.src;
-      img.dataset.src = img.dataset.anim;
-    } else {
-      img.dataset.still = img.getAttribute("src");
-      img.src = img.dataset.anim;
-    }
-  }
-
-  function still(img) {
-    if (img.dataset.src) img.dataset.src = img.dataset.still;
-    else img.src = img.dataset.still;
-    img.removeAttribute("data-still");
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
