@@ -126,6 +126,9 @@ def _wrap_middleware(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_port=hops)
     app.wsgi_app = WhiteNoise(app.wsgi_app, root=DIST_DIR, prefix="static/",
                               immutable_file_test=is_immutable_asset)
+    from app.media.files import MediaFiles
+
+    app.wsgi_app = MediaFiles(app.wsgi_app, app.config["MEDIA_CACHE_DIR"])
     from app.security import strict_transport
 
     app.wsgi_app = strict_transport(app.wsgi_app, app.config["PUBLIC_URL"])

@@ -26,7 +26,8 @@ def hashed_name(relative: str, data: bytes) -> str:
 # Scripts that always load together, served as one file each so a page makes one request where
 # it would make several: bundle name -> sources in the order they run.
 BUNDLES = {
-    "js/picker-bundle.js": ["js/widget-api.js", "js/picker-keys.js", "js/picker.js", "js/identity.js"],
+    "js/picker-bundle.js": ["js/widget-api.js", "js/picker-keys.js", "js/picker-motion.js", "js/picker.js",
+                            "js/identity.js"],
     "js/store-bundle.js": ["js/store-render.js", "js/store.js"],
     "js/manager-bundle.js": ["js/widget-api.js", "js/export.js", "js/manager.js"],
 }

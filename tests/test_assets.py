@@ -49,7 +49,8 @@ def test_assets_are_served_immutable_and_compressed(client):
 
 def test_the_picker_store_and_manager_scripts_are_bundled_in_run_order():
     manifest = load_manifest()
-    assert BUNDLES["js/picker-bundle.js"] == ["js/widget-api.js", "js/picker-keys.js", "js/picker.js", "js/identity.js"]
+    assert BUNDLES["js/picker-bundle.js"] == [
+        "js/widget-api.js", "js/picker-keys.js", "js/picker-motion.js", "js/picker.js", "js/identity.js"]
     for name, sources in BUNDLES.items():
         assert HASHED_RE.search(manifest[name]), name
         with open(os.path.join(DIST_DIR, manifest[name]), encoding="utf-8") as handle:

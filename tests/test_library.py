@@ -203,3 +203,51 @@ def test_favourites_are_capped(app, client, packs, monkeypatch):
     assert client.put(f"/api/v1/me/favourites/{ids[0]}", headers=alice.headers).status_code == 200
     response = client.put(f"/api/v1/me/favourites/{ids[1]}", headers=alice.headers)
     assert response.status_code == 403 and response.json["errcode"] == "M_RESOURCE_LIMIT_EXCEEDED"
+
+
+# --- the personal picker page, cached by what it shows -------------------------------------------
+def shown(client, who) -> tuple[list[str], list[int]]:
+    """The picker's sections and the favourites row's sticker ids, as the page shows them."""
+    html = client.get(PICKER, headers=who.headers).data.decode()
+    row = re.search(r'<section class="pack" id="pack-_favourites".*?</section>', html, re.S)
+    starred = [int(i) for i in re.findall(r'data-sticker-id="(\d+)"', row.group(0))] if row else []
+    return sections(html.encode()), starred
+
+
+def expected(user) -> tuple[list[str], list[int]]:
+    favourites = [sticker.id for sticker in services.favourite_stickers(user=user)]
+    packs = [f"pack-{item.pack.slug}" for item in services.library(user=user) if not item.hidden]
+    return (["pack-_favourites"] if favourites else []) + ["recent"] + packs, favourites
+
+
+def test_the_personal_picker_follows_every_change_of_what_it_shows(client, packs):
+    alice, bob = signed_in_user(kind="im"), signed_in_user("@bob:example.org", kind="im")
+    cat, gold = packs["cats"].stickers[1], packs["gold"].stickers[0]
+
+    def check():
+        for who in (alice, bob):
+            assert shown(client, who) == expected(who.user)
+
+    check()
+    # Same packs, same page: shared (nothing in it names the user), so the ETags match.
+    etags = {client.get(PICKER, headers=who.headers).headers["ETag"] for who in (alice, bob)}
+    assert len(etags) == 1
+    grant(alice.user, packs["gold"], "purchase")
+    check()
+    client.put(f"/api/v1/me/favourites/{cat.id}", headers=alice.headers)
+    client.put(f"/api/v1/me/favourites/{gold.id}", headers=alice.headers)
+    check()
+    assert shown(client, alice)[1] == [gold.id, cat.id]
+    client.put("/api/v1/me/picker", json={"order": ["gold"], "hidden": ["cats"]}, headers=alice.headers)
+    check()  # cats hidden from the grid, its starred sticker still in the favourites row
+    assert shown(client, alice) == (["pack-_favourites", "recent", "pack-gold", "pack-dogs"], [gold.id, cat.id])
+    packs["gold"].status = "hidden"  # withdrawn from the store: the owner keeps it
+    db.session.commit()
+    check()
+    db.session.execute(db.update(Entitlement).values(revoked_at=utcnow(), revoke_reason="refund"))
+    db.session.commit()
+    check()
+    assert shown(client, alice) == (["pack-_favourites", "recent", "pack-dogs"], [cat.id])
+    client.delete(f"/api/v1/me/favourites/{cat.id}", headers=alice.headers)
+    check()
+    assert shown(client, alice)[1] == []

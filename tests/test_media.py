@@ -132,3 +132,29 @@ def test_media_base_url_points_the_picker_at_a_cdn(app_config, request, tmp_path
     for name in thumbs:
         assert f'src="https://cdn.example.org/hexpack/media/{name}"' in page
     assert 'src="/media/' not in page
+
+
+# Set by send_file only (the cached path answers like WhiteNoise's /static/ files).
+VIEW_ONLY = {"Date", "Last-Modified", "Expires", "Content-Disposition", "Accept-Ranges"}
+
+
+def test_cached_files_skip_flask_with_the_views_exact_headers(app_config, stickers, tmp_path):
+    other = create_app(dict(app_config, MEDIA_CACHE_DIR=str(tmp_path / "cold-cache")))
+    cold = other.test_client()
+    for sticker in stickers:
+        url = media_url(sticker.thumb_sha256, sticker.thumb_mimetype)
+        by_view = fetch(cold, url)  # not cached yet: the Flask view reads the database
+        cached = fetch(cold, url)  # now on disk: the middleware answers
+        assert "Content-Disposition" in by_view.headers and "Content-Disposition" not in cached.headers
+        assert cached.status_code == by_view.status_code == 200 and cached.data == by_view.data
+        assert {k: v for k, v in cached.headers.items() if k not in VIEW_ONLY} == \
+            {k: v for k, v in by_view.headers.items() if k not in VIEW_ONLY}
+        not_modified = fetch(cold, url, **{"If-None-Match": cached.headers["ETag"]})
+        assert not_modified.status_code == 304 and not_modified.data == b""
+        assert not_modified.headers["Cache-Control"] == IMMUTABLE
+        head = cold.head(url)
+        assert head.status_code == 200 and head.data == b"" and head.headers["Content-Length"] == str(len(cached.data))
+        ranged = fetch(cold, url, Range="bytes=0-9")  # ranges stay with the view
+        assert ranged.status_code == 206 and ranged.data == cached.data[:10]
+    with other.app_context():
+        db.engine.dispose()

@@ -13,7 +13,10 @@ from app.assets import asset_url
 from app.extensions import db
 from app.models import Pack, Sticker
 from app.storage import media_filename
-from tests.factories import import_folder, imported_pack, price, write_pack
+from app.library.services import add_favourite
+from app.widget.render import EAGER_STICKERS
+from tests.factories import import_folder, imported_pack, price, signed_in_user, write_pack
+from tests.support.packs import animated_bytes, png_bytes
 
 PICKER = "/api/widgets/stickerpicker"
 
@@ -212,12 +215,45 @@ def test_sticker_text_is_escaped(client, runner, app, tmp_path):
     assert "&lt;script&gt;" in text and "&#34;&gt;&lt;img src=x" in text
 
 
-def test_first_two_dozen_images_load_eagerly_the_rest_lazily(client, runner, app, tmp_path):
+def test_only_the_first_screen_loads_eagerly_with_high_priority_the_rest_lazily(client, runner, app, tmp_path):
     imported_pack(tmp_path / "many", "many", count=30, runner=runner)
     _, html = page(client)
     grid = [img for img in html.all("img") if img.get("width") == "64"]
     assert len(grid) == 30
-    assert all("src" in img for img in grid[:24]) and all("data-src" in img and "src" not in img for img in grid[24:])
+    assert all("src" in img and img.get("fetchpriority") == "high" for img in grid[:EAGER_STICKERS])
+    assert all("data-src" in img and "src" not in img and "fetchpriority" not in img for img in grid[EAGER_STICKERS:])
+
+
+def test_favourites_take_their_share_of_the_first_screen(app, client, runner, tmp_path):
+    imported_pack(tmp_path / "many", "many", count=30, runner=runner)
+    alice = signed_in_user("@fav:example.org", kind="im")
+    for sticker in stickers_of("many")[:5]:
+        add_favourite(user=alice.user, sticker_id=sticker.id)
+    _, html = page(client, PICKER + "?scalar_token=" + alice.token)
+    grid = [img for img in html.all("img") if img.get("width") == "64"]
+    assert len(grid) == 35
+    eager = [img for img in grid if img.get("fetchpriority") == "high"]
+    assert eager == grid[:EAGER_STICKERS]
+
+
+def test_animated_stickers_show_their_poster_and_carry_the_animation_for_the_script(client, runner, tmp_path):
+    imported_pack(tmp_path / "spin", "spinners", bodies=["Spin", "Turn", "Dot"], runner=runner,
+                  images={"spin.gif": animated_bytes("GIF"), "turn.webp": animated_bytes("WEBP"),
+                          "dot.png": png_bytes()})
+    stills = {f"{index}.png": png_bytes(label=index) for index in range(EAGER_STICKERS)}
+    imported_pack(tmp_path / "late", "late", runner=runner, images={**stills, "z.webp": animated_bytes("WEBP")})
+    spin, turn, dot = stickers_of("spinners")
+    _, html = page(client)
+    grid = {img["alt"]: img for img in html.all("img") if img.get("width") == "64"}
+    for sticker in (spin, turn):
+        assert grid[sticker.body]["src"] == f"/media/{sticker.poster_sha256}.webp"
+        assert grid[sticker.body]["data-anim"] == f"/media/{sticker.thumb_sha256}.webp"
+    assert grid[dot.body]["src"] == f"/media/{dot.thumb_sha256}.webp" and "data-anim" not in grid[dot.body]
+    late = stickers_of("late")[-1]  # past the first screen: poster in data-src, no src yet
+    assert late.poster_sha256 and grid[late.body]["data-src"] == f"/media/{late.poster_sha256}.webp"
+    assert grid[late.body]["data-anim"] == f"/media/{late.thumb_sha256}.webp" and "src" not in grid[late.body]
+    icons = {img["alt"]: img["data-src"] for img in html.all("img", width="28")}
+    assert icons[stickers_of("spinners")[0].pack.name] == f"/media/{spin.poster_sha256}.webp"
 
 
 def test_empty_picker_says_how_to_add_packs(client, app):

@@ -6,7 +6,7 @@ from functools import wraps
 from flask import g, request
 from flask_login import current_user
 
-from app.auth.tokens import user_for_token
+from app.auth.tokens import user_for_token, user_id_for_token
 from app.exceptions import Unauthorized
 from app.models import User
 
@@ -40,6 +40,17 @@ def request_user() -> User | None:
         return None
     try:
         return user_for_token(raw)
+    except Unauthorized:
+        return None
+
+
+def request_user_id() -> int | None:
+    """request_user's id, read without loading the user (the signed-in picker's every open)."""
+    raw = token_from_request()
+    if not raw:
+        return None
+    try:
+        return user_id_for_token(raw)
     except Unauthorized:
         return None
 

@@ -11,8 +11,9 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.exceptions import Unauthorized
 from app.extensions import db
@@ -63,18 +64,40 @@ def issue_token(*, user: User, kind: str, ttl: timedelta | None = None) -> str:
     return raw
 
 
+# Built once, with the user in the same query.
+_TOKEN_BY_HASH = (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+                  .options(joinedload(ApiToken.user)))
+# Columns only, no ORM objects: the signed-in picker asks this on every open.
+_TOKEN_COLUMNS = select(ApiToken.id, ApiToken.user_id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.created_at,
+                        ApiToken.last_used_at).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
 def user_for_token(raw: str | None) -> User:
     """The user a live token belongs to; raises Unauthorized (401 M_UNKNOWN_TOKEN) otherwise."""
     if not raw:
         raise Unauthorized("Missing access token.", errcode="M_MISSING_TOKEN")
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    token = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": hash_token(raw)})
+    _check_live(token)
+    return token.user
+
+
+def user_id_for_token(raw: str | None) -> int:
+    """Like user_for_token, but only the user's id, read without loading ORM objects."""
+    if not raw:
+        raise Unauthorized("Missing access token.", errcode="M_MISSING_TOKEN")
+    token = db.session.connection().execute(_TOKEN_COLUMNS, {"token_hash": hash_token(raw)}).first()
+    _check_live(token)
+    return token.user_id
+
+
+def _check_live(token) -> None:
+    """Unauthorized unless the token (an ApiToken or a row of its columns) is live; notes its use."""
     now = utcnow()
     if token is None or token.revoked_at is not None or _expired(token, now):
         raise Unauthorized("Unknown, revoked or expired access token.")
     if token.last_used_at is None or now - _aware(token.last_used_at) >= LAST_USED_RESOLUTION:
         with transaction():
-            token.last_used_at = now
-    return token.user
+            db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
 
 
 def revoke_token(raw: str) -> None:

@@ -5,10 +5,9 @@ in their order, favourites first. Everyone else gets the cached page of free pac
 """
 from flask import Response, request
 
-from app.auth.request import request_user
-from app.library.services import favourite_stickers, picker_keys
+from app.auth.request import request_user_id
+from app.library.picker_contents import picker_contents, stickers_in_order
 from app.library.summaries import favourites_section
-from app.models import User
 from app.packs.catalogue import published_free_pack_keys
 from app.web.policy import WIDGET_PAGE, PolicyBlueprint
 from app.widget.page import Page, picker_page, theme_name
@@ -19,17 +18,19 @@ bp = PolicyBlueprint("widget", __name__, url_prefix="/api/widgets", policy=WIDGE
 @bp.get("/stickerpicker")
 def stickerpicker():
     theme = theme_name(request.args.get("theme") or request.args.get("org.matrix.msc2873.client_theme"))
-    user = request_user()  # scalar_token in the URL, or the widget's Bearer token
-    if user is not None:
-        return _page_response(_personal_picker_page(user=user, theme=theme), private=True)
+    user_id = request_user_id()  # scalar_token in the URL, or the widget's Bearer token
+    if user_id is not None:
+        return _page_response(_personal_picker_page(user_id=user_id, theme=theme), private=True)
     page = picker_page(keys=published_free_pack_keys(), theme=theme, cacheable=True)
     return _page_response(page, private=False)
 
 
-def _personal_picker_page(*, user: User, theme: str) -> Page:
-    favourites = favourites_section(favourite_stickers(user=user))
-    return picker_page(keys=picker_keys(user=user), theme=theme, cacheable=False, identified=True,
-                       favourites=favourites)
+def _personal_picker_page(*, user_id: int, theme: str) -> Page:
+    # Users with the same packs and favourites share one cached page: nothing in it names the user.
+    contents = picker_contents(user_id)
+    return picker_page(keys=contents.keys, theme=theme, cacheable=True, variant=("personal", contents.cache_key),
+                       eager_taken=len(contents.favourites), identified=True,
+                       late_context=lambda: {"favourites": favourites_section(stickers_in_order(contents.favourites))})
 
 
 def _page_response(page, *, private: bool) -> Response:

@@ -15,13 +15,13 @@ from sqlalchemy.orm import selectinload
 
 from app.exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 from app.extensions import db
+from app.library.picker_contents import OWNED_STATUSES
 from app.models import Entitlement, Favourite, Pack, PickerPack, Sticker, User
 from app.packs import entitlements
 from app.packs.ownership import published_pack
 from app.transactions import transaction
 
 MAX_FAVOURITES = 100
-OWNED_STATUSES = ("published", "hidden")  # an owner keeps a pack the store no longer lists
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,6 @@ def library(*, user: User) -> list[LibraryPack]:
 
     return [LibraryPack(pack=pack, source=source, hidden=pack.id in prefs and not prefs[pack.id].visible)
             for pack, source in sorted(packs.values(), key=order)]
-
-
-def picker_keys(*, user: User) -> list[tuple[int, int]]:
-    """(id, revision) of the packs the user's picker shows, in order: the render cache key."""
-    return [(item.pack.id, item.pack.revision) for item in library(user=user) if not item.hidden]
 
 
 def set_picker(*, user: User, order: Any = None, hidden: Any = None, picker_hidden: Any = None) -> None:

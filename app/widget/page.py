@@ -5,13 +5,15 @@ import gzip
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Callable
 
 from flask import current_app, render_template
 
 from app.caching import app_cache
-from app.widget.render import rendered_packs
+from app.widget.render import EAGER_STICKERS, rendered_packs
 
-# Whole anonymous pages keyed by their packs' (id, revision): a stale page is never read.
+# Whole pages keyed by their packs' (id, revision) and what else they show: a stale page is never
+# read. Anonymous and personal pages are kept apart, so many users' pages never evict the free one.
 _MAX_PAGES = 64
 
 
@@ -28,13 +30,23 @@ def theme_name(raw: str | None) -> str:
     return "dark" if raw and ("dark" in raw.lower() or "black" in raw.lower()) else "light"
 
 
-def picker_page(*, keys: list[tuple[int, int]], theme: str, cacheable: bool, **context) -> Page:
-    pages = app_cache("widget.pages", OrderedDict, catalogue=True)
-    cache_key = (tuple(keys), theme, current_app.config["MEDIA_BASE_URL"]) if cacheable else None
+def picker_page(*, keys: list[tuple[int, int]], theme: str, cacheable: bool, eager_taken: int = 0,
+                variant: tuple = (), late_context: Callable[[], dict] | None = None, **context) -> Page:
+    """The page for these packs; `eager_taken` first-screen stickers are already above them (favourites).
+
+    A cacheable page is kept under its packs' (id, revision), theme, media base and `variant`
+    (whatever else it depends on: a personal page's favourites); `late_context()` adds template
+    context only when the page is rendered, not when it comes from the cache."""
+    pages = app_cache("widget.personal_pages" if variant else "widget.pages", OrderedDict,
+                      catalogue=True)
+    cache_key = (tuple(keys), theme, current_app.config["MEDIA_BASE_URL"], variant) if cacheable else None
     if cache_key is not None and cache_key in pages:
         pages.move_to_end(cache_key)
         return pages[cache_key]
-    html = render_template("widget/picker.html", packs=rendered_packs(keys), theme=theme, **context)
+    if late_context is not None:
+        context.update(late_context())
+    html = render_template("widget/picker.html", packs=rendered_packs(keys, eager=max(0, EAGER_STICKERS - eager_taken)),
+                           theme=theme, **context)
     body = html.encode("utf-8")
     page = Page(etag=hashlib.sha256(body).hexdigest()[:32], body=body,
                 gzipped=gzip.compress(body, 6, mtime=0))

@@ -19,7 +19,9 @@ from app.packs import generation
 from app.packs.catalogue import packs_with_stickers
 
 DISPLAY_MAX = 256  # info.w/h: keep stickers from rendering huge in the timeline
-EAGER_STICKERS = 24  # roughly the first screen of a 300x300 popover; the rest load lazily
+# The first screen of Element's 300x300 popover (4 columns, 3 rows showing) and a row more:
+# these load at once with fetchpriority="high"; the rest wait for picker.js (lazy, after them).
+EAGER_STICKERS = 16
 _CACHE_SIZE = 1024
 
 
@@ -46,13 +48,22 @@ def sticker_view(sticker) -> dict:
         "info": f"{w},{h},{sticker.mimetype},{sticker.size}",
         "keywords": " ".join(filter(None, [sticker.emoji, sticker.tags])),
         "thumb": media_url(sticker.thumb_sha256, sticker.thumb_mimetype),
+        # An animated sticker shows its still first frame; picker.js swaps in `thumb` to play it.
+        "still": still_url(sticker),
     }
 
 
-def rendered_packs(keys: list[tuple[int, int]]) -> list[RenderedPack]:
-    """Render (or fetch from cache) each pack; the first EAGER_STICKERS load eagerly."""
+def still_url(sticker) -> str:
+    """The poster of an animated sticker, the thumbnail of a static one."""
+    if sticker.poster_sha256 is None:
+        return media_url(sticker.thumb_sha256, sticker.thumb_mimetype)
+    return media_url(sticker.poster_sha256, sticker.poster_mimetype)
+
+
+def rendered_packs(keys: list[tuple[int, int]], *, eager: int = EAGER_STICKERS) -> list[RenderedPack]:
+    """Render (or fetch from cache) each pack; the first `eager` stickers load eagerly."""
     media_base = current_app.config["MEDIA_BASE_URL"]
-    eager, result = EAGER_STICKERS, []
+    result = []
     generation.watch()
     cache = app_cache("widget.sections", OrderedDict, catalogue=True)
     for pack_id, revision in keys:
@@ -74,7 +85,7 @@ def rendered_packs(keys: list[tuple[int, int]]) -> list[RenderedPack]:
 def _render(pack, eager: int) -> RenderedPack:
     stickers = [sticker_view(sticker) for sticker in pack.stickers]
     section = render_template("widget/_pack.html", pack=pack, stickers=stickers, eager=eager)
-    icon = stickers[0]["thumb"] if stickers else ""
+    icon = stickers[0]["still"] if stickers else ""
     return RenderedPack(slug=pack.slug, name=pack.name, icon_url=icon, count=len(stickers),
                         section=Markup(section))
 

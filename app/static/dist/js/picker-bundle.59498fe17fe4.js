@@ -266,14 +266,99 @@ try {
 })();
 } catch (error) { setTimeout(() => { throw error; }); }
 
+/* source: js/picker-motion.js */
+try {
+(function () {
+// Hexpack picker: when the first screen of stickers is painted, and animated stickers. Runs before
+// picker.js, which uses window.hexpackMotion: afterFirstScreen(main, callback), then bind(main, widget).
+// An animated sticker shows a still poster (src) and keeps the animation in data-anim: it plays while
+// on screen once the first screen is painted, and on hover or keyboard focus, but never under
+// prefers-reduced-motion (asking for it later stops every animation at once).
+"use strict";
+(() => {
+  const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+  let main = null;
+  let observer = null;
+
+  // Calls back once every sticker image on the first screen has loaded (or failed) and been painted.
+  function afterFirstScreen(root, callback) {
+    const height = window.innerHeight;
+    const onScreen = [...root.querySelectorAll("button.s img")].filter((img) => {
+      const box = img.getBoundingClientRect();
+      return box.width > 0 && box.top < height && box.bottom > 0;
+    });
+    const pending = onScreen.filter((img) => img.dataset.src || !img.complete);
+    let left = pending.length;
+    let called = false;
+    const done = () => requestAnimationFrame(() => requestAnimationFrame(() => {
+      if (!called) { called = true; callback(); }
+    }));
+    if (left === 0) { done(); return; }
+    setTimeout(done, 10000); // an image replaced before it loaded (identity.js) never reports
+    const settle = () => { left -= 1; if (left === 0) done(); };
+    pending.forEach((img) => {
+      img.addEventListener("load", settle, { once: true });
+      img.addEventListener("error", settle, { once: true });
+    });
+  }
+
+  function bind(root, widget) {
+    main = root;
+    const play = (event) => {
+      const button = event.target.closest && event.target.closest("button.s");
+      const img = button && button.querySelector("img[data-anim]");
+      if (img) animate(img);
+    };
+    main.addEventListener("pointerover", play);
+    main.addEventListener("focusin", play);
+    reducedMotion.addEventListener("change", () => {
+      if (reducedMotion.matches) document.querySelectorAll("img[data-still]").forEach(still);
+      else watch();
+    });
+    widget.on("packs", watch); // identity.js swapped in the user's own packs
+    watch();
+  }
+
+  function watch() {
+    if (!("IntersectionObserver" in window)) return;
+    if (observer) observer.disconnect();
+    observer = new IntersectionObserver((entries) => {
+      entries.forEach((entry) => { if (entry.isIntersecting) animate(entry.target); });
+    });
+    main.querySelectorAll("img[data-anim]").forEach((img) => observer.observe(img));
+  }
+
+  function animate(img) {
+    if (reducedMotion.matches || !img.dataset.anim || img.dataset.still) return;
+    if (img.dataset.src) { // not loaded yet: load the animation straight away
+      img.dataset.still = img.dataset.src;
+      img.dataset.src = img.dataset.anim;
+    } else {
+      img.dataset.still = img.getAttribute("src");
+      img.src = img.dataset.anim;
+    }
+  }
+
+  function still(img) {
+    if (img.dataset.src) img.dataset.src = img.dataset.still;
+    else img.src = img.dataset.still;
+    img.removeAttribute("data-still");
+  }
+
+  window.hexpackMotion = { afterFirstScreen, bind };
+})();
+})();
+} catch (error) { setTimeout(() => { throw error; }); }
+
 /* source: js/picker.js */
 try {
 (function () {
 // Hexpack sticker picker: the picker UI over the Matrix widget API (widget-api.js), with the grids'
-// keyboard from picker-keys.js (window.hexpackGridKeys).
+// keyboard from picker-keys.js (window.hexpackGridKeys) and animated stickers from picker-motion.js.
 "use strict";
 (() => {
   const keys = window.hexpackGridKeys;
+  const motion = window.hexpackMotion;
   // Connected before anything else so the client's first request (sent on iframe load) is never missed.
   const widget = window.hexpackTransport.connectWidgetApi();
   // Shared with identity.js and store.js: the transport, module events, the status toast,
@@ -287,6 +372,7 @@ try {
   const RECENT_MAX = 16;
   let dom = null; // the page's fixed parts, once the grid is parsed
   let statusTimer = null;
+  let firstScreenDone = false; // lazy images then load ahead of scrolling, and animations play
 
   function applyTheme(name) {
     document.documentElement.dataset.theme = /dark|black/i.test(name || "") ? "dark" : "light";
@@ -300,10 +386,15 @@ try {
       tabs: document.querySelector(".tabs"),
     };
     keys.bind(dom.main, dom.search); // first: renderRecent() below resets the grids' tab stops
-    // Pack icons come after the first screen of stickers (they wait in data-src so the
-    // preload scanner queues the grid first).
-    document.querySelectorAll(".tab img[data-src]").forEach(load);
-    lazyLoad(document.querySelectorAll("img[data-src]"));
+    lazyLoad(dom.main.querySelectorAll("img[data-src]"));
+    // Pack icons and animations wait until the first screen of stickers is painted: they
+    // would share its bandwidth (icons wait in data-src so the preload scanner skips them).
+    motion.afterFirstScreen(dom.main, () => {
+      firstScreenDone = true;
+      document.querySelectorAll(".tab img[data-src]").forEach(load);
+      lazyLoad(dom.main.querySelectorAll("img[data-src]"));
+      motion.bind(dom.main, widget);
+    });
     renderRecent();
     markActiveTab();
     bindGrid();
@@ -498,6 +589,8 @@ try {
     });
   }
 
+  // Until the first screen is painted only images on it load; afterwards the next ones load a
+  // little ahead of scrolling.
   function lazyLoad(images) {
     if (!("IntersectionObserver" in window)) {
       images.forEach(load);
@@ -507,14 +600,15 @@ try {
       entries.forEach((entry) => {
         if (entry.isIntersecting) {
           observer.unobserve(entry.target);
-          load(entry.target);
+          if (entry.target.dataset.src) load(entry.target);
         }
       });
-    }, { rootMargin: "64px" });
+    }, { rootMargin: firstScreenDone ? "256px" : "0px" });
     images.forEach((img) => observer.observe(img));
   }
 
   function load(img) {
+    if (!img.dataset.src) return;
     img.src = img.dataset.src;
     img.removeAttribute("data-src");
   }

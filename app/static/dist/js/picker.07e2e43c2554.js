@@ -1,8 +1,9 @@
 // Hexpack sticker picker: the picker UI over the Matrix widget API (widget-api.js), with the grids'
-// keyboard from picker-keys.js (window.hexpackGridKeys).
+// keyboard from picker-keys.js (window.hexpackGridKeys) and animated stickers from picker-motion.js.
 "use strict";
 (() => {
   const keys = window.hexpackGridKeys;
+  const motion = window.hexpackMotion;
   // Connected before anything else so the client's first request (sent on iframe load) is never missed.
   const widget = window.hexpackTransport.connectWidgetApi();
   // Shared with identity.js and store.js: the transport, module events, the status toast,
@@ -16,6 +17,7 @@
   const RECENT_MAX = 16;
   let dom = null; // the page's fixed parts, once the grid is parsed
   let statusTimer = null;
+  let firstScreenDone = false; // lazy images then load ahead of scrolling, and animations play
 
   function applyTheme(name) {
     document.documentElement.dataset.theme = /dark|black/i.test(name || "") ? "dark" : "light";
@@ -29,10 +31,15 @@
       tabs: document.querySelector(".tabs"),
     };
     keys.bind(dom.main, dom.search); // first: renderRecent() below resets the grids' tab stops
-    // Pack icons come after the first screen of stickers (they wait in data-src so the
-    // preload scanner queues the grid first).
-    document.querySelectorAll(".tab img[data-src]").forEach(load);
-    lazyLoad(document.querySelectorAll("img[data-src]"));
+    lazyLoad(dom.main.querySelectorAll("img[data-src]"));
+    // Pack icons and animations wait until the first screen of stickers is painted: they
+    // would share its bandwidth (icons wait in data-src so the preload scanner skips them).
+    motion.afterFirstScreen(dom.main, () => {
+      firstScreenDone = true;
+      document.querySelectorAll(".tab img[data-src]").forEach(load);
+      lazyLoad(dom.main.querySelectorAll("img[data-src]"));
+      motion.bind(dom.main, widget);
+    });
     renderRecent();
     markActiveTab();
     bindGrid();
@@ -227,6 +234,8 @@
     });
   }
 
+  // Until the first screen is painted only images on it load; afterwards the next ones load a
+  // little ahead of scrolling.
   function lazyLoad(images) {
     if (!("IntersectionObserver" in window)) {
       images.forEach(load);
@@ -236,14 +245,15 @@
       entries.forEach((entry) => {
         if (entry.isIntersecting) {
           observer.unobserve(entry.target);
-          load(entry.target);
+          if (entry.target.dataset.src) load(entry.target);
         }
       });
-    }, { rootMargin: "64px" });
+    }, { rootMargin: firstScreenDone ? "256px" : "0px" });
     images.forEach((img) => observer.observe(img));
   }
 
   function load(img) {
+    if (!img.dataset.src) return;
     img.src = img.dataset.src;
     img.removeAttribute("data-src");
   }
