@@ -40,6 +40,15 @@ ENV_SETTINGS = {
     "MAX_IMAGE_BYTES": int,  # largest sticker file accepted on import
     "MAX_IMAGE_PIXELS": int,  # largest width*height per frame accepted on import
     "MAX_BODY_BYTES": int,  # largest request body a route accepts unless it declares its own (413)
+    "CREATORS": str,  # who may make packs in the studio: open (any signed-in user), invite, closed
+    "CREATOR_MATRIX_IDS": str,  # comma-separated Matrix IDs allowed to create when CREATORS=invite
+    "CREATOR_MAX_PACKS": int,  # packs one creator may have (any status)
+    "CREATOR_MAX_STICKERS": int,  # stickers per creator's pack
+    "CREATOR_UPLOAD_BYTES_PER_DAY": int,  # bytes of sticker files one creator may upload per 24 hours
+    "CREATOR_SUBMISSIONS_PER_DAY": int,  # submissions for review per creator per 24 hours
+    "STORE_CURRENCIES": str,  # comma-separated currencies a creator may price a pack in
+    "MAX_PRICE": int,  # highest pack price a creator may set, in minor units of any currency
+    "RATELIMIT_REPORT": str,  # pack reports (POST /api/v1/packs/<slug>/report) per user
 }
 
 DEV_SECRET_KEY = "dev-only-secret-key"
@@ -100,6 +109,15 @@ def _defaults(app) -> dict:
         MAX_IMAGE_BYTES=5 * 1024 * 1024,
         MAX_IMAGE_PIXELS=2048 * 2048,
         MAX_BODY_BYTES=1024 * 1024,  # app/web/bodies.py makes it MAX_CONTENT_LENGTH
+        CREATORS="open",
+        CREATOR_MATRIX_IDS="",
+        CREATOR_MAX_PACKS=20,
+        CREATOR_MAX_STICKERS=120,
+        CREATOR_UPLOAD_BYTES_PER_DAY=100 * 1024 * 1024,
+        CREATOR_SUBMISSIONS_PER_DAY=10,
+        STORE_CURRENCIES="usd,eur,gbp",
+        MAX_PRICE=10000,
+        RATELIMIT_REPORT="5 per minute; 30 per day",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=True,

@@ -6,6 +6,7 @@ from app.models.packs import Pack, Sticker, PickerPack, Favourite
 from app.models.orders import Order, Entitlement, StripeEvent
 from app.models.bot import BotRoom, BotMessage
 from app.models.audit import AuditEvent
+from app.models.studio import CreatorActivity, PackReport
 
 __all__ = [
     "utcnow",
@@ -24,4 +25,6 @@ __all__ = [
     "BotRoom",
     "BotMessage",
     "AuditEvent",
+    "CreatorActivity",
+    "PackReport",
 ]

@@ -32,6 +32,9 @@ class Pack(db.Model):
     # sha256 over the imported manifest and files (app/packs/digest.py): an unchanged re-import
     # is skipped before any image is decoded.
     source_digest: Mapped[str | None] = mapped_column(String(64))
+    # The creator studio (app/studio): when the pack last went to review, and the reviewer's note.
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review_note: Mapped[str] = mapped_column(Text, default="")
     stickers: Mapped[list[Sticker]] = relationship(
         back_populates="pack", order_by="Sticker.position", cascade="all, delete-orphan"
     )
@@ -69,6 +72,8 @@ class Sticker(db.Model):
     mxc_uri: Mapped[str | None] = mapped_column(String(255))
     # The homeserver the mxc:// URI was uploaded to, so a change of server re-publishes.
     mxc_homeserver: Mapped[str | None] = mapped_column(String(255))
+    # Perceptual hash (16 hex digits) of the first frame: reviewers see near-duplicates in other packs.
+    phash: Mapped[str | None] = mapped_column(String(16), index=True)
     pack: Mapped[Pack] = relationship(back_populates="stickers")
 
 
