@@ -57,6 +57,20 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:{port}"  # right for `make run` on this m
 LOOPBACK_HOSTS = ("localhost", "::1")  # and 127.0.0.0/8
 
 
+# The creator studio (app/studio) and pack reports.
+STUDIO_DEFAULTS = dict(
+    CREATORS="open",
+    CREATOR_MATRIX_IDS="",
+    CREATOR_MAX_PACKS=20,
+    CREATOR_MAX_STICKERS=120,
+    CREATOR_UPLOAD_BYTES_PER_DAY=100 * 1024 * 1024,
+    CREATOR_SUBMISSIONS_PER_DAY=10,
+    STORE_CURRENCIES="usd,eur,gbp",
+    MAX_PRICE=10000,
+    RATELIMIT_REPORT="5 per minute; 30 per day",
+)
+
+
 def _parse(kind, raw):
     if kind is bool:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
@@ -109,15 +123,7 @@ def _defaults(app) -> dict:
         MAX_IMAGE_BYTES=5 * 1024 * 1024,
         MAX_IMAGE_PIXELS=2048 * 2048,
         MAX_BODY_BYTES=1024 * 1024,  # app/web/bodies.py makes it MAX_CONTENT_LENGTH
-        CREATORS="open",
-        CREATOR_MATRIX_IDS="",
-        CREATOR_MAX_PACKS=20,
-        CREATOR_MAX_STICKERS=120,
-        CREATOR_UPLOAD_BYTES_PER_DAY=100 * 1024 * 1024,
-        CREATOR_SUBMISSIONS_PER_DAY=10,
-        STORE_CURRENCIES="usd,eur,gbp",
-        MAX_PRICE=10000,
-        RATELIMIT_REPORT="5 per minute; 30 per day",
+        **STUDIO_DEFAULTS,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=True,
