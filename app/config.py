@@ -88,7 +88,7 @@ def normalise_database_url(url: str) -> str:
 
 
 def _defaults(app) -> dict:
-    return dict(
+    return dict(STUDIO_DEFAULTS,
         SECRET_KEY=DEV_SECRET_KEY,
         DATABASE_URL="sqlite:///" + os.path.join(app.instance_path, "hexpack.sqlite3"),
         DB_POOL_SIZE=4,
@@ -123,7 +123,6 @@ def _defaults(app) -> dict:
         MAX_IMAGE_BYTES=5 * 1024 * 1024,
         MAX_IMAGE_PIXELS=2048 * 2048,
         MAX_BODY_BYTES=1024 * 1024,  # app/web/bodies.py makes it MAX_CONTENT_LENGTH
-        **STUDIO_DEFAULTS,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=True,
