@@ -17,7 +17,7 @@ from app.exceptions import ImportFailed
 from app.extensions import db
 from app.models import Favourite, Pack, Sticker
 from app.packs import maunium
-from app.packs.images import NormalisedSticker, normalise
+from app.packs.images import NormalisedSticker, normalise, perceptual_hash
 from app.packs.digest import source_digest
 from app.packs.manifest import MANIFEST_NAME, PackSpec, StickerSpec, parse_manifest, refuse_unsafe_text
 from app.packs.sources import MAX_MANIFEST_BYTES, open_source
@@ -150,6 +150,7 @@ def _update_sticker(sticker: Sticker, spec: StickerSpec, image: NormalisedSticke
         thumb_mimetype=image.thumbnail.mimetype, thumb_width=image.thumbnail.width,
         thumb_height=image.thumbnail.height, thumb_size=len(image.thumbnail.data),
         poster_sha256=poster_sha, poster_mimetype=poster.mimetype if poster else None,
+        phash=perceptual_hash(image.image.data),  # reviewers' near-duplicate hints (app/admin/review_hints.py)
         # A maunium sticker's mxc:// file is the original; describe that, not our preview copy.
         mimetype=info.get("mimetype") or image.image.mimetype,
         width=int(info.get("w") or image.image.width),

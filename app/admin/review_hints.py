@@ -1,0 +1,70 @@
+"""Hints for the reviewer of a submitted pack: what a human should look at twice.
+
+- near-duplicates: a sticker whose perceptual hash is within NEAR_DUPLICATE_BITS of a sticker in
+  another pack (a re-upload of someone else's art, or of another of the creator's packs);
+- huge animations: an animated sticker whose stored file is over HUGE_ANIMATION_BYTES (slow to load
+  in every room it is sent to);
+- empty names: a sticker named only with digits, "sticker" or a camera file name, or without emoji.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Pack, Sticker
+from app.packs.images import hamming_distance
+
+NEAR_DUPLICATE_BITS = 6  # of 64: re-encodes and small edits stay below it, different drawings do not
+HUGE_ANIMATION_BYTES = 512 * 1024
+MEANINGLESS_NAME = re.compile(r"^(?:\d+|sticker(?: \d+)?|img \d+|image \d+|dsc \d+|screenshot.*|untitled.*)$",
+                              re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Hint:
+    kind: str  # near_duplicate | huge_animation | empty_name
+    sticker_id: int
+    message: str
+
+    def as_json(self) -> dict:
+        return {"kind": self.kind, "sticker": self.sticker_id, "message": self.message}
+
+
+def hints_for(pack: Pack) -> list[Hint]:
+    return [*near_duplicates(pack), *_size_and_name_hints(pack)]
+
+
+def near_duplicates(pack: Pack) -> list[Hint]:
+    mine = [sticker for sticker in pack.stickers if sticker.phash]
+    if not mine:
+        return []
+    others = db.session.execute(
+        select(Sticker.phash, Sticker.body, Pack.slug).join(Pack, Pack.id == Sticker.pack_id)
+        .where(Sticker.pack_id != pack.id, Sticker.phash.is_not(None))).all()
+    hints = []
+    for sticker in mine:
+        for phash, body, slug in others:
+            distance = hamming_distance(sticker.phash, phash)
+            if distance <= NEAR_DUPLICATE_BITS:
+                hints.append(Hint("near_duplicate", sticker.id,
+                                  f"\"{sticker.body}\" looks like \"{body}\" in the pack {slug} "
+                                  f"({64 - distance} of 64 hash bits match)."))
+                break
+    return hints
+
+
+def _size_and_name_hints(pack: Pack) -> list[Hint]:
+    hints = []
+    for sticker in pack.stickers:
+        if sticker.poster_sha256 is not None and sticker.size > HUGE_ANIMATION_BYTES:
+            hints.append(Hint("huge_animation", sticker.id, f"\"{sticker.body}\" is an animation of "
+                              f"{sticker.size // 1024} KiB (over {HUGE_ANIMATION_BYTES // 1024} KiB)."))
+        if not sticker.body.strip() or MEANINGLESS_NAME.match(sticker.body.strip()):
+            hints.append(Hint("empty_name", sticker.id, f"Sticker #{sticker.position + 1} has no real name "
+                              f"(\"{sticker.body}\"); people search by name."))
+        elif not sticker.emoji:
+            hints.append(Hint("empty_name", sticker.id, f"\"{sticker.body}\" has no emoji."))
+    return hints
