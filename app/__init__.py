@@ -89,10 +89,10 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (integrations_bp, terms_bp, library_bp, manager_bp, signin_bp, signin_api_bp):
         app.register_blueprint(blueprint)
+    from app.studio.page_views import blueprints as studio_page_blueprints
     from app.studio.views import api as studio_api_bp
-    from app.studio.views import bp as studio_bp
 
-    for blueprint in (studio_bp, studio_api_bp):
+    for blueprint in (*studio_page_blueprints, studio_api_bp):
         app.register_blueprint(blueprint)
     _register_admin_blueprints(app)
 

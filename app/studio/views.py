@@ -1,11 +1,11 @@
-"""The creator studio: its JSON API (/api/v1/studio) and its pages (/studio)."""
+"""The creator studio's JSON API (/api/v1/studio); the pages are in page_views.py."""
 from __future__ import annotations
 
 from flask import g, jsonify, request
 
 from app.extensions import db
 from app.studio import services, sticker_services
-from app.studio.access import STUDIO_API, STUDIO_PAGE, creator_api
+from app.studio.access import STUDIO_API, creator_api
 from app.studio.rules import UploadRejected
 from app.studio.summaries import pack_json, sticker_json
 from app.studio.uploads import UploadPart
@@ -13,7 +13,6 @@ from app.web.bodies import body_limit
 from app.web.json_input import json_object
 from app.web.policy import PolicyBlueprint
 
-bp = PolicyBlueprint("studio", __name__, policy=STUDIO_PAGE, claims=("/studio",))
 api = PolicyBlueprint("studio_api", __name__, policy=STUDIO_API, claims=("/api/v1/studio",))
 # One upload request: a day's quota (CREATOR_UPLOAD_BYTES_PER_DAY, 100 MiB by default) plus the
 # multipart framing; werkzeug spools the files to disk, and only signed-in callers get past 1 MiB.
