@@ -4,7 +4,7 @@
   another pack (a re-upload of someone else's art, or of another of the creator's packs);
 - huge animations: an animated sticker whose stored file is over HUGE_ANIMATION_BYTES (slow to load
   in every room it is sent to);
-- empty names: a sticker named only with digits, "sticker" or a camera file name, or without emoji.
+- empty names: a sticker named only with digits, "sticker" or a camera file name; no emoji.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ MEANINGLESS_NAME = re.compile(r"^(?:\d+|sticker(?: \d+)?|img \d+|image \d+|dsc \
 
 @dataclass(frozen=True)
 class Hint:
-    kind: str  # near_duplicate | huge_animation | empty_name
+    kind: str  # near_duplicate | huge_animation | empty_name | no_emoji
     sticker_id: int
     message: str
 
@@ -66,5 +66,5 @@ def _size_and_name_hints(pack: Pack) -> list[Hint]:
             hints.append(Hint("empty_name", sticker.id, f"Sticker #{sticker.position + 1} has no real name "
                               f"(\"{sticker.body}\"); people search by name."))
         elif not sticker.emoji:
-            hints.append(Hint("empty_name", sticker.id, f"\"{sticker.body}\" has no emoji."))
+            hints.append(Hint("no_emoji", sticker.id, f"\"{sticker.body}\" has no emoji."))
     return hints
