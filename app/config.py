@@ -49,6 +49,7 @@ ENV_SETTINGS = {
     "STORE_CURRENCIES": str,  # comma-separated currencies a creator may price a pack in
     "MAX_PRICE": int,  # highest pack price a creator may set, in minor units of any currency
     "RATELIMIT_REPORT": str,  # pack reports (POST /api/v1/packs/<slug>/report) per user
+    "COPYRIGHT_CONTACT": str,  # where takedown notices go (an e-mail address or Matrix ID), shown on /copyright
 }
 
 DEV_SECRET_KEY = "dev-only-secret-key"
@@ -68,6 +69,7 @@ STUDIO_DEFAULTS = dict(
     STORE_CURRENCIES="usd,eur,gbp",
     MAX_PRICE=10000,
     RATELIMIT_REPORT="5 per minute; 30 per day",
+    COPYRIGHT_CONTACT="",
 )
 
 

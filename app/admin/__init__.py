@@ -12,4 +12,5 @@ VIEW_MODULES = (
     "app.admin.users_views",
     "app.admin.audit_views",
     "app.admin.review_views",
+    "app.admin.reports_views",
 )
