@@ -137,3 +137,39 @@ def screenshots(chromium, app, live_server, url, folder, name, matrix_id="@carol
         page.goto(url)
         page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
         context.close()
+
+
+def test_report_a_pack_and_the_admin_hides_it(app, chromium, live_server, tmp_path):
+    from tests.factories import imported_pack
+
+    imported_pack(tmp_path / "blobs", "blobs")
+    context = signed_in_context(chromium, app, live_server, "@carol:example.org")
+    page = context.new_page()
+    page.goto(live_server.url + "/packs/blobs")
+    page.get_by_role("link", name="Report this pack").click()
+    check_axe(page, "report form")
+    page.get_by_label("Spam or a scam").check()
+    page.get_by_label("Details").fill("It advertises a casino.")
+    page.get_by_role("button", name="Send the report").click()
+    page.get_by_role("heading", name="Thank you").wait_for()
+    page.goto(live_server.url + "/copyright")
+    check_axe(page, "copyright")
+    page.goto(live_server.url + "/studio")
+    check_axe(page, "studio home")
+    context.close()
+    for url, name, who in ((live_server.url + "/packs/blobs/report", "report", "@carol:example.org"),
+                           (live_server.url + "/copyright", "copyright", "@carol:example.org"),
+                           (live_server.url + "/admin/reports", "reports", ROOT),
+                           (live_server.url + "/studio", "studio-home", "@carol:example.org")):
+        screenshots(chromium, app, live_server, url, tmp_path, name, matrix_id=who)
+
+    admin = signed_in_context(chromium, app, live_server, ROOT)
+    console = admin.new_page()
+    console.goto(live_server.url + "/admin/reports")
+    check_axe(console, "admin reports")
+    assert "It advertises a casino." in console.inner_text("main")
+    console.get_by_role("button", name="Hide Blobs").click()
+    console.get_by_text("Hid blobs").wait_for()
+    admin.close()
+    db.session.expire_all()
+    assert db.session.scalar(select(Pack.status)) == "hidden"
