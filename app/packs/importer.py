@@ -79,7 +79,10 @@ def _prepare(spec: PackSpec, source, base: str, path: str, progress: Progress):
     limit = current_app.config["MAX_IMAGE_BYTES"]
     try:
         digest = source_digest(spec, source, base=base, limit=limit)
-        stored = db.session.scalar(select(Pack.source_digest).where(Pack.slug == spec.slug))
+        stored, creator = db.session.execute(select(Pack.source_digest, Pack.creator_id)
+                                             .where(Pack.slug == spec.slug)).first() or (None, None)
+        if creator is not None:  # a creator's studio pack: an import must never overwrite it
+            raise ImportFailed("this slug belongs to a pack a creator made in the studio; choose another slug.")
         if stored == digest:
             progress(f"[{spec.slug}] unchanged since its last import: skipped")
             return spec, None, digest

@@ -1,11 +1,14 @@
 """The studio's JSON API: packs and stickers of one's own, and every refusal (404, 409, 422, 403)."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
+from app.exceptions import ImportFailed
 from app.extensions import db
 from app.models import AuditEvent, BotMessage, Blob, CreatorActivity, Pack, Sticker
-from tests.factories import signed_in_user
+from app.packs.importer import import_path
+from tests.factories import signed_in_user, write_pack
 from tests.studio.conftest import new_pack, upload, zip_bytes
 from tests.support.packs import animated_bytes, png_bytes, png_claiming_size
 from tests.support.web import sign_in_web
@@ -202,3 +205,10 @@ def test_creators_setting_invite_and_closed(app, client, alice):
     assert client.post("/api/v1/studio/packs", json=body, headers=bob.headers).status_code == 201
     app.config["CREATORS"] = "closed"
     assert client.post("/api/v1/studio/packs", json=body, headers=bob.headers).status_code == 403
+
+
+def test_an_import_never_overwrites_a_creators_pack(client, alice, tmp_path):
+    slug = new_pack(client, alice.headers, name="Blobs")
+    with pytest.raises(ImportFailed, match="belongs to a pack a creator made"):
+        import_path(str(write_pack(tmp_path / "blobs", slug)))
+    assert db.session.scalar(select(Pack.name)) == "Blobs" and count(Sticker) == 0
