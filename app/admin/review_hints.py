@@ -43,7 +43,7 @@ def near_duplicates(pack: Pack) -> list[Hint]:
         return []
     others = db.session.execute(
         select(Sticker.phash, Sticker.body, Pack.slug).join(Pack, Pack.id == Sticker.pack_id)
-        .where(Sticker.pack_id != pack.id, Sticker.phash.is_not(None))).all()
+        .where(Sticker.pack_id.not_in([pack.id, pack.version_of_id or pack.id]), Sticker.phash.is_not(None))).all()
     hints = []
     for sticker in mine:
         for phash, body, slug in others:

@@ -22,7 +22,7 @@ from app.exceptions import AppError, Conflict, NotFound
 from app.extensions import db
 from app.models import Pack, User
 from app.packs.publish import publish_packs
-from app.studio import rules
+from app.studio import rules, versions
 from app.transactions import transaction
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class QueueEntry:
     pack: Pack
     creator: str
     hints: list[Hint]
-    version: int = 1  # every submission is a pack's first version until versioning exists
+    diff: dict | None = None  # for a new version of a published pack: what approving it changes
 
 
 @dataclass
@@ -51,7 +51,9 @@ def review_queue() -> list[QueueEntry]:
     entries = []
     for pack in packs:
         creator = db.session.get(User, pack.creator_id) if pack.creator_id else None
-        entries.append(QueueEntry(pack=pack, creator=creator.matrix_id if creator else "", hints=hints_for(pack)))
+        changes = versions.diff(pack.version_of, pack) if pack.version_of is not None else None
+        entries.append(QueueEntry(pack=pack, creator=creator.matrix_id if creator else "", hints=hints_for(pack),
+                                  diff=changes))
     return entries
 
 
@@ -67,11 +69,15 @@ def _pack_in_review(slug: str) -> tuple[Pack, User | None]:
 def approve_pack(slug: str, *, actor: str) -> Approval:
     with transaction():
         pack, creator = _pack_in_review(slug)
+        version = pack.version
+        if pack.version_of_id is not None:  # a new version: merged into the live pack, which buyers keep
+            pack = versions.merge(pack)
         pack.status, pack.review_note = rules.PUBLISHED, ""
         pack.revision += 1
-        audit.record(actor, "pack.approve", f"pack:{slug}", stickers=len(pack.stickers))
+        audit.record(actor, "pack.approve", f"pack:{pack.slug}", stickers=len(pack.stickers), version=version,
+                     submitted_as=slug)
         if creator is not None:
-            link = current_app.config["PUBLIC_URL"].rstrip("/") + f"/packs/{slug}"
+            link = current_app.config["PUBLIC_URL"].rstrip("/") + f"/packs/{pack.slug}"
             enqueue_message(creator.matrix_id, f"Your pack \"{pack.name}\" was approved and is in the store: {link}",
                             f"Your pack <b>{escape(pack.name)}</b> was approved and is in the store: "
                             f"<a href=\"{escape(link)}\">{escape(link)}</a>")

@@ -45,7 +45,7 @@ def reject_form(slug: str):
 
 
 def _approval_message(approval) -> str:
-    text = f"Approved {approval.pack.slug}: it is in the store."
+    text = f"Approved {approval.pack.slug} (version {approval.pack.version}): it is in the store."
     if approval.publish_error:
         return text + f" Uploading its stickers to the homeserver failed ({approval.publish_error}); " \
                       "run `flask packs upload` to retry."
@@ -67,7 +67,8 @@ def approve(slug: str):
     homeserver = {"uploaded": approval.uploaded} if approval.published_to_homeserver else None
     if approval.publish_error:
         homeserver = {"error": approval.publish_error}
-    return jsonify(slug=slug, status=approval.pack.status, homeserver=homeserver)
+    return jsonify(slug=approval.pack.slug, status=approval.pack.status, version=approval.pack.version,
+                   homeserver=homeserver)
 
 
 @api.post("/api/v1/admin/packs/<slug>/reject")
@@ -81,5 +82,6 @@ def _entry_json(entry) -> dict:
     pack = entry.pack
     return {"slug": pack.slug, "name": pack.name, "creator": entry.creator,
             "submitted_at": pack.submitted_at.isoformat() if pack.submitted_at else None,
-            "version": entry.version, "stickers": len(pack.stickers), "price_amount": pack.price_amount,
+            "version": pack.version, "version_of": pack.version_of.slug if pack.version_of is not None else None,
+            "diff": entry.diff, "stickers": len(pack.stickers), "price_amount": pack.price_amount,
             "currency": pack.currency, "license": pack.license, "hints": [hint.as_json() for hint in entry.hints]}

@@ -35,6 +35,11 @@ class Pack(db.Model):
     # The creator studio (app/studio): when the pack last went to review, and the reviewer's note.
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     review_note: Mapped[str] = mapped_column(Text, default="")
+    # A published studio pack's next version, edited and reviewed while buyers keep the live pack:
+    # its own row (status draft/in_review/rejected) pointing at the live one, merged into it on approval.
+    version_of_id: Mapped[int | None] = mapped_column(ForeignKey("packs.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    version_of: Mapped[Pack | None] = relationship(remote_side="Pack.id")
     stickers: Mapped[list[Sticker]] = relationship(
         back_populates="pack", order_by="Sticker.position", cascade="all, delete-orphan"
     )

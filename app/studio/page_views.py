@@ -12,7 +12,7 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 
 from app.exceptions import AppError, InvalidInput
 from app.payments.money import decimals
-from app.studio import services
+from app.studio import services, version_services, versions
 from app.studio.access import STUDIO_PAGE, creator_page
 from app.studio.rules import EDITABLE, LICENSES, ensure_may_create
 from app.web.policy import ErrorFormat, PolicyBlueprint, TrustPolicy
@@ -54,7 +54,8 @@ def create_form():
 def editor(slug: str):
     pack = services.owned_pack(g.user, slug)
     return render_template("studio/pack.html", pack=pack, editable=pack.status in EDITABLE, licenses=LICENSES,
-                           currencies=_currencies(), price=_price_text(pack.price_amount, pack.currency))
+                           currencies=_currencies(), price=_price_text(pack.price_amount, pack.currency),
+                           pending=versions.open_version(pack))
 
 
 @bp.get("/studio/<slug>/stickers")
@@ -82,6 +83,19 @@ def submit_form(slug: str):
 @creator_page
 def withdraw_form(slug: str):
     return _act(slug, lambda: services.withdraw_pack(g.user, slug), "Withdrawn: the pack is a draft again.")
+
+
+@bp.post("/studio/<slug>/versions")
+@creator_page
+def version_form(slug: str):
+    try:
+        version = version_services.start_version(g.user, slug)
+    except AppError as error:
+        flash(error.message, "error")
+        return redirect(url_for("studio_pages.editor", slug=slug))
+    flash(f"Version {version.version} started: change it here and submit it; buyers keep the live pack meanwhile.",
+          "info")
+    return redirect(url_for("studio_pages.editor", slug=version.slug))
 
 
 @bp.post("/studio/<slug>/delete")

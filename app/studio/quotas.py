@@ -25,7 +25,8 @@ def _today(user: User, kind: str, aggregate):
 
 def check_pack_quota(user: User) -> None:
     limit = current_app.config["CREATOR_MAX_PACKS"]
-    count = db.session.scalar(select(func.count(Pack.id)).where(Pack.creator_id == user.id))
+    count = db.session.scalar(select(func.count(Pack.id)).where(Pack.creator_id == user.id,
+                                                              Pack.version_of_id.is_(None)))
     if count >= limit:
         raise QuotaExceeded(f"You have {count} packs; the limit is {limit} (CREATOR_MAX_PACKS). "
                             "Delete a draft to make room.")

@@ -132,8 +132,8 @@ def ensure_editable(status: str) -> None:
     if status == IN_REVIEW:
         raise Conflict("The pack is in review; withdraw it to change it.")
     if status not in EDITABLE:
-        raise Conflict("A published pack's stickers are frozen; changing it through a new version "
-                       "is not available yet.")
+        raise Conflict("A published pack is frozen: start a new version (POST .../versions, or "
+                       "'Start a new version' in the studio), change that and submit it.")
 
 
 def payouts_ready(user) -> bool:

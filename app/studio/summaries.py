@@ -18,7 +18,8 @@ def pack_json(pack: Pack, *, stickers: bool = False) -> dict:
             "attribution": pack.attribution, "price_amount": pack.price_amount, "currency": pack.currency,
             "status": pack.status, "review_note": pack.review_note or "",
             "submitted_at": pack.submitted_at.isoformat() if pack.submitted_at else None,
-            "sticker_count": len(pack.stickers)}
+            "sticker_count": len(pack.stickers), "version": pack.version,
+            "version_of": pack.version_of.slug if pack.version_of is not None else None}
     if stickers:
         data["stickers"] = [sticker_json(sticker) for sticker in pack.stickers]
     return data

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from app.extensions import db
-from app.studio import services, sticker_services
+from app.studio import services, sticker_services, version_services
 from app.studio.access import STUDIO_API, creator_api
 from app.studio.rules import UploadRejected
 from app.studio.summaries import pack_json, sticker_json
@@ -100,3 +100,11 @@ def submit(slug: str):
 @creator_api
 def withdraw(slug: str):
     return jsonify(status=services.withdraw_pack(g.user, slug).status)
+
+
+@api.post("/api/v1/studio/packs/<slug>/versions")
+@creator_api
+def start_version(slug: str):
+    """A new version of a published pack: a draft copy to change and submit; buyers keep the live one."""
+    version = version_services.start_version(g.user, slug)
+    return jsonify(slug=version.slug, status=version.status, version=version.version, version_of=slug), 201

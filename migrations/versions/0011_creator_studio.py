@@ -1,4 +1,4 @@
-"""creator studio: review fields on packs, sticker perceptual hashes, creator activity (quotas), pack reports
+"""creator studio: review fields and versions on packs, sticker perceptual hashes, creator activity (quotas), pack reports
 
 Revision ID: 0011
 Revises: 0007
@@ -19,6 +19,10 @@ def upgrade():
     with op.batch_alter_table('packs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('review_note', sa.Text(), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('version_of_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
+        batch_op.create_index(batch_op.f('ix_packs_version_of_id'), ['version_of_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_packs_version_of_id_packs'), 'packs', ['version_of_id'], ['id'])
     with op.batch_alter_table('stickers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('phash', sa.String(length=16), nullable=True))
         batch_op.create_index(batch_op.f('ix_stickers_phash'), ['phash'], unique=False)
@@ -62,5 +66,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_stickers_phash'))
         batch_op.drop_column('phash')
     with op.batch_alter_table('packs', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_packs_version_of_id_packs'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_packs_version_of_id'))
+        batch_op.drop_column('version')
+        batch_op.drop_column('version_of_id')
         batch_op.drop_column('review_note')
         batch_op.drop_column('submitted_at')

@@ -77,7 +77,7 @@ def test_create_upload_submit_approve_then_the_pack_is_in_the_store(client, alic
     slug = submitted(client, alice)
     root = signed_in_user(ROOT)
     approved = client.post(f"/api/v1/admin/packs/{slug}/approve", headers=root.headers)
-    assert approved.get_json() == {"slug": slug, "status": "published", "homeserver": None}
+    assert approved.get_json() == {"slug": slug, "status": "published", "version": 1, "homeserver": None}
     store = client.get("/api/v1/store").get_json()["packs"]
     assert [entry["slug"] for entry in store] == [slug]
     assert client.get(f"/packs/{slug}").status_code == 200
