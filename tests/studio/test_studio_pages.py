@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Pack
-from tests.studio.conftest import new_pack, upload
+from tests.studio.conftest import ROOT, new_pack, upload
 from tests.factories import signed_in_user
 from tests.support.packs import png_bytes
 from tests.support.web import sign_in_web
@@ -69,3 +69,26 @@ def test_closed_studio_says_so_instead_of_the_form(app, client):
     sign_in_web(client, "@carol:example.org")
     page = client.get("/studio")
     assert b"Creating packs is closed" in page.data and b"Create the pack" not in page.data
+
+
+def test_a_published_pack_offers_a_new_version_and_the_review_page_shows_the_diff(client):
+    alice = signed_in_user("@alice:example.org")
+    slug = new_pack(client, alice.headers)
+    upload(client, alice.headers, slug, {"wave.png": png_bytes()})
+    client.post(f"/api/v1/studio/packs/{slug}/submit", headers=alice.headers)
+    root = signed_in_user(ROOT)
+    client.post(f"/api/v1/admin/packs/{slug}/approve", headers=root.headers)
+    token = sign_in_web(client, "@alice:example.org")
+    page = client.get(f"/studio/{slug}")
+    assert b"Start a new version" in page.data and b"(version 1)" in page.data
+    started = client.post(f"/studio/{slug}/versions", data={"csrf_token": token}, follow_redirects=True)
+    assert b"Version 2 started" in started.data and b"buyers keep the live version" in started.data
+    assert b"Open version 2 (draft)" in client.get(f"/studio/{slug}").data
+    draft = f"{slug}--v2"
+    upload(client, {"X-CSRFToken": token}, draft, {"hello.png": png_bytes(label=8)})
+    client.post(f"/studio/{draft}/submit", data={"csrf_token": token})
+    admin_token = sign_in_web(client, ROOT)
+    review = client.get("/admin/review").data.decode()
+    assert "Version 2 of" in review and "New stickers: hello" in review
+    done = client.post(f"/admin/review/{draft}/approve", data={"csrf_token": admin_token}, follow_redirects=True)
+    assert f"Approved {slug} (version 2)".encode() in done.data
