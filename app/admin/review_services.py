@@ -70,10 +70,11 @@ def approve_pack(slug: str, *, actor: str) -> Approval:
     with transaction():
         pack, creator = _pack_in_review(slug)
         version = pack.version
-        if pack.version_of_id is not None:  # a new version: merged into the live pack, which buyers keep
+        if pack.version_of_id is not None:  # merged into the live pack, which keeps its status (an admin may have hidden it)
             pack = versions.merge(pack)
-        pack.status, pack.review_note = rules.PUBLISHED, ""
-        pack.revision += 1
+        else:
+            pack.status, pack.review_note = rules.PUBLISHED, ""
+            pack.revision += 1
         audit.record(actor, "pack.approve", f"pack:{pack.slug}", stickers=len(pack.stickers), version=version,
                      submitted_as=slug)
         if creator is not None:

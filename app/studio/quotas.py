@@ -40,6 +40,11 @@ def check_sticker_quota(pack: Pack, adding: int) -> None:
                             "stickers per pack (CREATOR_MAX_STICKERS).")
 
 
+def room_for_stickers(pack: Pack) -> int:
+    count = db.session.scalar(select(func.count(Sticker.id)).where(Sticker.pack_id == pack.id))
+    return max(current_app.config["CREATOR_MAX_STICKERS"] - count, 0)
+
+
 def check_upload_quota(user: User, received: int) -> None:
     limit = current_app.config["CREATOR_UPLOAD_BYTES_PER_DAY"]
     used = _today(user, UPLOAD, func.coalesce(func.sum(CreatorActivity.bytes), 0))

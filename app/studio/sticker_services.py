@@ -24,7 +24,7 @@ def add_stickers(user: User, slug: str, parts: list[UploadPart]) -> list[Sticker
     for part in parts:
         for field, value in (("body", part.body), ("emoji", part.emoji)):
             rules.clean_text(value, field, limit=rules.STICKER_LIMITS[field])
-    prepared, received = prepare_batch(parts)
+    prepared, received = prepare_batch(parts, room=quotas.room_for_stickers(pack))
     with transaction():
         pack = owned_pack(user, slug)
         rules.ensure_editable(pack.status)

@@ -17,7 +17,7 @@ from flask import current_app
 from app.exceptions import ImportFailed
 from app.packs.images import NormalisedSticker, normalise, perceptual_hash
 from app.packs.sources import MAX_MEMBERS, safe_relative_name
-from app.studio.rules import UploadRejected
+from app.studio.rules import QuotaExceeded, UploadRejected
 
 ZIP_MAGIC = b"PK\x03\x04"
 # Files a zip made on a desktop carries beside the images; skipped, not refused.
@@ -43,14 +43,18 @@ class PreparedSticker:
     phash: str
 
 
-def prepare_batch(parts: list[UploadPart]) -> tuple[list[PreparedSticker], int]:
-    """(stickers in upload order, bytes received); UploadRejected if any file is bad."""
+def prepare_batch(parts: list[UploadPart], *, room: int) -> tuple[list[PreparedSticker], int]:
+    """(stickers in upload order, bytes received); UploadRejected if any file is bad, QuotaExceeded
+    as soon as the batch holds more than `room` images (before decoding the rest)."""
     prepared, errors, received = [], [], 0
     if not parts:
         raise UploadRejected([{"name": "", "error": "No file was sent; send one or more 'file' parts."}])
     for part in parts:
         received += _size(part.stream)
         for name, read, body, emoji in _entries(part, errors):
+            if len(prepared) + len(errors) >= room:
+                raise QuotaExceeded(f"This upload holds more images than the pack has room for ({room} more; "
+                                    "CREATOR_MAX_STICKERS). Upload fewer.")
             try:
                 prepared.append(_prepare(name, read(), body, emoji))
             except ImportFailed as error:

@@ -92,3 +92,16 @@ def test_versions_only_of_ones_own_published_packs(client, alice, bob):
     assert client.post(f"/api/v1/studio/packs/{slug}/versions", headers=bob.headers).status_code == 404
     frozen = client.patch(f"/api/v1/studio/packs/{slug}", json={"name": "X"}, headers=alice.headers)
     assert frozen.status_code == 409 and "new version" in frozen.get_json()["error"]
+
+
+def test_approving_a_version_keeps_an_admins_hide(client, alice):
+    slug, _ids = published(client, alice)
+    draft = client.post(f"/api/v1/studio/packs/{slug}/versions", headers=alice.headers).get_json()["slug"]
+    client.patch(f"/api/v1/studio/packs/{draft}", json={"name": "Renamed"}, headers=alice.headers)
+    client.post(f"/api/v1/studio/packs/{draft}/submit", headers=alice.headers)
+    db.session.scalar(select(Pack).where(Pack.slug == slug)).status = "hidden"
+    db.session.commit()
+    root = signed_in_user(ROOT)
+    approved = client.post(f"/api/v1/admin/packs/{draft}/approve", headers=root.headers).get_json()
+    assert (approved["slug"], approved["status"], approved["version"]) == (slug, "hidden", 2)
+    assert db.session.scalar(select(Pack.name).where(Pack.slug == slug)) == "Renamed"
