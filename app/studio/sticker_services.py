@@ -30,7 +30,8 @@ def add_stickers(user: User, slug: str, parts: list[UploadPart]) -> list[Sticker
         rules.ensure_editable(pack.status)
         quotas.check_sticker_quota(pack, len(prepared))
         quotas.check_upload_quota(user, received)
-        start = (db.session.scalar(select(func.max(Sticker.position)).where(Sticker.pack_id == pack.id)) or -1) + 1
+        start = db.session.scalar(select(func.coalesce(func.max(Sticker.position), -1))
+                                  .where(Sticker.pack_id == pack.id)) + 1
         stickers = [_store(pack, item, start + offset) for offset, item in enumerate(prepared)]
         pack.revision += 1
         quotas.record(user, quotas.UPLOAD, received)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -16,6 +17,7 @@ from flask import current_app
 
 from app.exceptions import ImportFailed
 from app.packs.images import NormalisedSticker, normalise, perceptual_hash
+from app.packs.manifest import BIDI_CONTROLS
 from app.packs.sources import MAX_MEMBERS, safe_relative_name
 from app.studio.rules import QuotaExceeded, UploadRejected
 
@@ -136,8 +138,11 @@ def _prepare(name: str, data: bytes, body: str | None, emoji: str | None) -> Pre
 
 
 def _body_from(name: str) -> str:
+    """"happy_cat-2.png" -> "happy cat 2"; control and bidi characters (names in a zip can hold
+    anything) are dropped."""
     stem = posixpath.splitext(posixpath.basename(name))[0]
-    return " ".join(stem.replace("_", " ").replace("-", " ").split())[:200] or "sticker"
+    visible = "".join(char for char in stem if char not in BIDI_CONTROLS and unicodedata.category(char) != "Cc")
+    return " ".join(visible.replace("_", " ").replace("-", " ").split())[:200] or "sticker"
 
 
 def _without_name(message: str, name: str) -> str:

@@ -212,3 +212,13 @@ def test_an_import_never_overwrites_a_creators_pack(client, alice, tmp_path):
     with pytest.raises(ImportFailed, match="belongs to a pack a creator made"):
         import_path(str(write_pack(tmp_path / "blobs", slug)))
     assert db.session.scalar(select(Pack.name)) == "Blobs" and count(Sticker) == 0
+
+
+def test_uploads_in_two_batches_append_in_order_and_names_lose_control_characters(client, alice):
+    slug = new_pack(client, alice.headers)
+    upload(client, alice.headers, slug, {"first.png": png_bytes(label=1)})
+    second = upload(client, alice.headers, slug, {"zip.zip": zip_bytes({"evil\u202egnp.png": png_bytes(label=2),
+                                                                        "tab\there.png": png_bytes(label=3)})})
+    assert [s["body"] for s in second.get_json()["stickers"]] == ["evilgnp", "tabhere"]
+    positions = db.session.execute(select(Sticker.body, Sticker.position).order_by(Sticker.position)).all()
+    assert [tuple(row) for row in positions] == [("first", 0), ("evilgnp", 1), ("tabhere", 2)]
