@@ -68,8 +68,9 @@ def clean_text(value, field: str, *, required: bool = False, limit: int = 200, m
     return value
 
 
-def pack_fields(data: dict, *, partial: bool) -> dict:
-    """The pack fields of a create (partial=False) or PATCH body, checked; unknown keys refused."""
+def pack_fields(data: dict, *, partial: bool, price: tuple[int, str] = (0, "usd")) -> dict:
+    """The pack fields of a create (partial=False) or PATCH body, checked; unknown keys refused.
+    `price`: the pack's (amount, currency), for a PATCH that sends only one of them."""
     unknown = sorted(set(data) - set(PACK_FIELDS))
     if unknown:
         raise InvalidInput(f"Unknown field(s): {', '.join(unknown)}; a pack has {', '.join(PACK_FIELDS)}.")
@@ -83,7 +84,8 @@ def pack_fields(data: dict, *, partial: bool) -> dict:
             raise InvalidInput(f"'license' must be one of: {', '.join(LICENSES)}.")
         values["license"] = data["license"]
     if "price_amount" in data or "currency" in data or not partial:
-        values["price_amount"], values["currency"] = _price(data.get("price_amount", 0), data.get("currency", "usd"))
+        values["price_amount"], values["currency"] = _price(data.get("price_amount", price[0]),
+                                                            data.get("currency", price[1]))
     return values
 
 

@@ -54,10 +54,10 @@ def _free_slug(name: str) -> str:
 
 
 def update_pack(user: User, slug: str, data: dict) -> Pack:
-    values = rules.pack_fields(data, partial=True)
     with transaction():
         pack = owned_pack(user, slug)
         rules.ensure_editable(pack.status)
+        values = rules.pack_fields(data, partial=True, price=(pack.price_amount, pack.currency))
         rules.check_license_terms(values.get("license", pack.license), values.get("attribution", pack.attribution))
         changed = sorted(key for key, value in values.items() if getattr(pack, key) != value)
         for key in changed:

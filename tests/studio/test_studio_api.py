@@ -29,10 +29,13 @@ def test_create_list_get_patch_and_delete_a_draft(client, alice):
                            headers=alice.headers)
     assert changed.status_code == 200 and changed.get_json()["price_amount"] == 199
     assert client.get(f"/api/v1/studio/packs/{slug}", headers=alice.headers).get_json()["name"] == "Blob Cats!"
+    client.patch(f"/api/v1/studio/packs/{slug}", json={"currency": "eur"}, headers=alice.headers)
+    euros = client.patch(f"/api/v1/studio/packs/{slug}", json={"price_amount": 250}, headers=alice.headers).get_json()
+    assert (euros["price_amount"], euros["currency"]) == (250, "eur")
     assert client.delete(f"/api/v1/studio/packs/{slug}", headers=alice.headers).status_code == 204
     assert client.get(f"/api/v1/studio/packs/{slug}", headers=alice.headers).status_code == 404
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
-    assert actions == ["pack.create", "pack.create", "pack.update", "pack.delete"]
+    assert actions == ["pack.create", "pack.create", "pack.update", "pack.update", "pack.update", "pack.delete"]
 
 
 def test_bad_pack_fields_are_400_with_the_reason(client, alice):
