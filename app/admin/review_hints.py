@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Pack, Sticker
-from app.packs.images import hamming_distance
 
 NEAR_DUPLICATE_BITS = 6  # of 64: re-encodes and small edits stay below it, different drawings do not
 HUGE_ANIMATION_BYTES = 512 * 1024
@@ -33,21 +32,26 @@ class Hint:
         return {"kind": self.kind, "sticker": self.sticker_id, "message": self.message}
 
 
-def hints_for(pack: Pack) -> list[Hint]:
-    return [*near_duplicates(pack), *_size_and_name_hints(pack)]
+def hints_for(pack: Pack, hashes: list[tuple[int, int, str, str]] | None = None) -> list[Hint]:
+    """`hashes`: every hashed sticker as all_hashes() gives them (load it once for a whole queue)."""
+    return [*near_duplicates(pack, all_hashes() if hashes is None else hashes), *_size_and_name_hints(pack)]
 
 
-def near_duplicates(pack: Pack) -> list[Hint]:
-    mine = [sticker for sticker in pack.stickers if sticker.phash]
-    if not mine:
-        return []
-    others = db.session.execute(
-        select(Sticker.phash, Sticker.body, Pack.slug).join(Pack, Pack.id == Sticker.pack_id)
-        .where(Sticker.pack_id.not_in([pack.id, pack.version_of_id or pack.id]), Sticker.phash.is_not(None))).all()
+def all_hashes() -> list[tuple[int, int, str, str]]:
+    """(pack id, hash as an int, body, pack slug) of every sticker with a perceptual hash."""
+    rows = db.session.execute(select(Sticker.pack_id, Sticker.phash, Sticker.body, Pack.slug)
+                              .join(Pack, Pack.id == Sticker.pack_id).where(Sticker.phash.is_not(None)))
+    return [(pack_id, int(phash, 16), body, slug) for pack_id, phash, body, slug in rows]
+
+
+def near_duplicates(pack: Pack, hashes: list[tuple[int, int, str, str]]) -> list[Hint]:
+    own = {pack.id, pack.version_of_id}  # a version is not a copy of its own live pack
+    others = [row for row in hashes if row[0] not in own]
     hints = []
-    for sticker in mine:
-        for phash, body, slug in others:
-            distance = hamming_distance(sticker.phash, phash)
+    for sticker in (sticker for sticker in pack.stickers if sticker.phash):
+        mine = int(sticker.phash, 16)
+        for _pack_id, phash, body, slug in others:
+            distance = (mine ^ phash).bit_count()
             if distance <= NEAR_DUPLICATE_BITS:
                 hints.append(Hint("near_duplicate", sticker.id,
                                   f"\"{sticker.body}\" looks like \"{body}\" in the pack {slug} "

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import audit
-from app.admin.review_hints import Hint, hints_for
+from app.admin.review_hints import Hint, all_hashes, hints_for
 from app.bot.outbox import enqueue_message
 from app.exceptions import AppError, Conflict, NotFound
 from app.extensions import db
@@ -48,11 +48,11 @@ class Approval:
 def review_queue() -> list[QueueEntry]:
     packs = db.session.scalars(select(Pack).where(Pack.status == rules.IN_REVIEW)
                                .options(selectinload(Pack.stickers)).order_by(Pack.submitted_at, Pack.id))
-    entries = []
+    entries, hashes = [], all_hashes()
     for pack in packs:
         creator = db.session.get(User, pack.creator_id) if pack.creator_id else None
         changes = versions.diff(pack.version_of, pack) if pack.version_of is not None else None
-        entries.append(QueueEntry(pack=pack, creator=creator.matrix_id if creator else "", hints=hints_for(pack),
+        entries.append(QueueEntry(pack=pack, creator=creator.matrix_id if creator else "", hints=hints_for(pack, hashes),
                                   diff=changes))
     return entries
 

@@ -137,12 +137,9 @@ def _encode(frames, durations, loop, fmt: str, side: int, *, thumbnail: bool = F
 
 def perceptual_hash(data: bytes) -> str:
     """A 64-bit perceptual hash (16 hex digits) of an already normalised image's first frame:
-    near-identical pictures differ in few bits (hamming_distance), whatever their encoding."""
+    near-identical pictures differ in few bits, whatever their encoding (app/admin/review_hints.py)."""
     with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as img:
         rgba = img.convert("RGBA")
         flat = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
         return str(imagehash.phash(flat.convert("RGB")))
 
-
-def hamming_distance(first: str, second: str) -> int:
-    return bin(int(first, 16) ^ int(second, 16)).count("1")
