@@ -134,3 +134,13 @@ def test_approval_uploads_the_stickers_to_the_homeserver(app, client, alice, syn
     approved = client.post(f"/api/v1/admin/packs/{slug}/approve", headers=root.headers).get_json()
     assert approved["homeserver"] == {"uploaded": 1}
     assert db.session.scalar(select(Sticker.mxc_uri)).startswith(f"mxc://{synapse.server_name}/")
+
+
+def test_packs_hash_fills_in_hashes_of_older_stickers(app, runner, tmp_path):
+    imported_pack(tmp_path / "old", "old", count=2)
+    db.session.execute(Sticker.__table__.update().values(phash=None))
+    db.session.commit()
+    result = runner.invoke(args=["packs", "hash"])
+    assert result.exit_code == 0 and "2 stickers hashed, 0 unreadable" in result.output
+    assert all(len(phash) == 16 for phash in db.session.scalars(select(Sticker.phash)))
+    assert "0 stickers hashed" in runner.invoke(args=["packs", "hash"]).output
