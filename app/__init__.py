@@ -101,7 +101,17 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (integrations_bp, terms_bp, library_bp, manager_bp, signin_bp, signin_api_bp,
                       signin_token_api_bp, exports_api_bp):
         app.register_blueprint(blueprint)
+    _register_creator_blueprints(app)
     _register_admin_blueprints(app)
+
+
+def _register_creator_blueprints(app: Flask) -> None:
+    from app.reports.views import blueprints as report_blueprints
+    from app.studio.page_views import blueprints as studio_page_blueprints
+    from app.studio.views import api as studio_api_bp
+
+    for blueprint in (*studio_page_blueprints, studio_api_bp, *report_blueprints):
+        app.register_blueprint(blueprint)
 
 
 def _register_admin_blueprints(app: Flask) -> None:

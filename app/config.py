@@ -45,6 +45,16 @@ ENV_SETTINGS = {
     "MAX_IMAGE_BYTES": int,  # largest sticker file accepted on import
     "MAX_IMAGE_PIXELS": int,  # largest width*height per frame accepted on import
     "MAX_BODY_BYTES": int,  # largest request body a route accepts unless it declares its own (413)
+    "CREATORS": str,  # who may make packs in the studio: open (any signed-in user), invite, closed
+    "CREATOR_MATRIX_IDS": str,  # comma-separated Matrix IDs allowed to create when CREATORS=invite
+    "CREATOR_MAX_PACKS": int,  # packs one creator may have (any status)
+    "CREATOR_MAX_STICKERS": int,  # stickers per creator's pack
+    "CREATOR_UPLOAD_BYTES_PER_DAY": int,  # bytes of sticker files one creator may upload per 24 hours
+    "CREATOR_SUBMISSIONS_PER_DAY": int,  # submissions for review per creator per 24 hours
+    "STORE_CURRENCIES": str,  # comma-separated currencies a creator may price a pack in
+    "MAX_PRICE": int,  # highest pack price a creator may set, in minor units of any currency
+    "RATELIMIT_REPORT": str,  # pack reports (POST /api/v1/packs/<slug>/report) per user
+    "COPYRIGHT_CONTACT": str,  # where takedown notices go (an e-mail address or Matrix ID), shown on /copyright
 }
 
 DEV_SECRET_KEY = "dev-only-secret-key"
@@ -54,6 +64,21 @@ LOOPBACK_HOSTS = ("localhost", "::1")  # and 127.0.0.0/8
 # Creators' payouts (Stripe Connect): the two extra signing secrets and the platform fee.
 PAYOUT_DEFAULTS = dict(STRIPE_EVENTS_SECRET="", STRIPE_CONNECT_WEBHOOK_SECRET="", PLATFORM_FEE_BPS=1500,
                        PLATFORM_FEE_MIN=0)
+
+
+# The creator studio (app/studio) and pack reports.
+STUDIO_DEFAULTS = dict(
+    CREATORS="open",
+    CREATOR_MATRIX_IDS="",
+    CREATOR_MAX_PACKS=20,
+    CREATOR_MAX_STICKERS=120,
+    CREATOR_UPLOAD_BYTES_PER_DAY=100 * 1024 * 1024,
+    CREATOR_SUBMISSIONS_PER_DAY=10,
+    STORE_CURRENCIES="usd,eur,gbp",
+    MAX_PRICE=10000,
+    RATELIMIT_REPORT="5 per minute; 30 per day",
+    COPYRIGHT_CONTACT="",
+)
 
 
 def _parse(kind, raw):
@@ -73,7 +98,7 @@ def normalise_database_url(url: str) -> str:
 
 
 def _defaults(app) -> dict:
-    return dict(
+    return dict(STUDIO_DEFAULTS,
         SECRET_KEY=DEV_SECRET_KEY,
         DATABASE_URL="sqlite:///" + os.path.join(app.instance_path, "hexpack.sqlite3"),
         DB_POOL_SIZE=4,

@@ -38,7 +38,7 @@ MAX_MODULE_LINES = 300
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (  # highest first
     ("entry", ("app", "app.cli", "app.cli.*", "app.*.views", "app.*.*_views", "app.errors", "app.security")),
-    ("presentation", ("app.auth.request", "app.admin.access", "app.widget", "app.widget.*", "app.library.summaries", "app.web",
+    ("presentation", ("app.auth.request", "app.admin.access", "app.studio.access", "app.widget", "app.widget.*", "app.library.summaries", "app.web",
                       "app.web.*")),
     ("use cases", ("app.*.services", "app.*.*_services", "app.packs.importer", "app.packs.publish", "app.packs.ownership",
                    "app.payments.webhooks", "app.payments.checkout", "app.payments.refunds")),

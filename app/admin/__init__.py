@@ -11,4 +11,6 @@ VIEW_MODULES = (
     "app.admin.orders_views",
     "app.admin.users_views",
     "app.admin.audit_views",
+    "app.admin.review_views",
+    "app.admin.reports_views",
 )

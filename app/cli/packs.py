@@ -1,4 +1,4 @@
-"""flask packs import|upload (alias publish)|list: thin commands over the pack use cases."""
+"""flask packs import|upload (alias publish)|list|hash: thin commands over the pack use cases."""
 import logging
 import sys
 
@@ -101,3 +101,12 @@ def list_command():
     for slug, name, amount, currency, status, total, uploaded in rows:
         price = "free" if amount == 0 else format_money(amount, currency)
         click.echo(f"{slug:24} {name[:30]:30} {price:>10} {status:10} {uploaded}/{total} on homeserver")
+
+
+@packs_group.command("hash")
+def hash_command():
+    """Compute the perceptual hash of every sticker that has none (for reviewers' near-duplicate hints)."""
+    from app.packs.hash_services import hash_missing
+
+    result = hash_missing()
+    click.echo(f"{result.hashed} stickers hashed, {result.unreadable} unreadable (left without a hash).")

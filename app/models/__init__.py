@@ -8,6 +8,7 @@ from app.models.bot import BotRoom, BotMessage
 from app.models.exports import ExportRoom, PackExport
 from app.models.audit import AuditEvent
 from app.models.payouts import ConnectedAccount, CreatorAdjustment
+from app.models.studio import CreatorActivity, PackReport
 
 __all__ = [
     "utcnow",
@@ -31,4 +32,6 @@ __all__ = [
     "AuditEvent",
     "ConnectedAccount",
     "CreatorAdjustment",
+    "CreatorActivity",
+    "PackReport",
 ]

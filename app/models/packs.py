@@ -35,6 +35,14 @@ class Pack(db.Model):
     # sha256 over the imported manifest and files (app/packs/digest.py): an unchanged re-import
     # is skipped before any image is decoded.
     source_digest: Mapped[str | None] = mapped_column(String(64))
+    # The creator studio (app/studio): when the pack last went to review, and the reviewer's note.
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    # A published studio pack's next version, edited and reviewed while buyers keep the live pack:
+    # its own row (status draft/in_review/rejected) pointing at the live one, merged into it on approval.
+    version_of_id: Mapped[int | None] = mapped_column(ForeignKey("packs.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    version_of: Mapped[Pack | None] = relationship(remote_side="Pack.id")
     stickers: Mapped[list[Sticker]] = relationship(
         back_populates="pack", order_by="Sticker.position", cascade="all, delete-orphan"
     )
@@ -72,6 +80,8 @@ class Sticker(db.Model):
     mxc_uri: Mapped[str | None] = mapped_column(String(255))
     # The homeserver the mxc:// URI was uploaded to, so a change of server re-publishes.
     mxc_homeserver: Mapped[str | None] = mapped_column(String(255))
+    # Perceptual hash (16 hex digits) of the first frame: reviewers see near-duplicates in other packs.
+    phash: Mapped[str | None] = mapped_column(String(16), index=True)
     pack: Mapped[Pack] = relationship(back_populates="stickers")
 
 

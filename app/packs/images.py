@@ -10,6 +10,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
+import imagehash
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from app.exceptions import ImportFailed
@@ -175,3 +176,13 @@ def _encode(frames, durations, loop, fmt: str, side: int, *, thumbnail: bool = F
         mimetype = "image/png"
     width, height = fitted[0].size
     return EncodedImage(data=out.getvalue(), mimetype=mimetype, width=width, height=height)
+
+
+def perceptual_hash(data: bytes) -> str:
+    """A 64-bit perceptual hash (16 hex digits) of an already normalised image's first frame:
+    near-identical pictures differ in few bits, whatever their encoding (app/admin/review_hints.py)."""
+    with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as img:
+        rgba = img.convert("RGBA")
+        flat = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+        return str(imagehash.phash(flat.convert("RGB")))
+

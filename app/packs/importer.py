@@ -18,7 +18,7 @@ from app.exceptions import ImportFailed
 from app.extensions import db
 from app.models import Favourite, Pack, Sticker
 from app.packs import maunium, telegram
-from app.packs.images import NormalisedSticker, normalise
+from app.packs.images import NormalisedSticker, normalise, perceptual_hash
 from app.packs.digest import source_digest
 from app.packs.exported import sync_pack_exports
 from app.packs.manifest import MANIFEST_NAME, PackSpec, StickerSpec, parse_manifest, refuse_unsafe_text
@@ -96,7 +96,10 @@ def _prepare(spec: PackSpec, source, base: str, path: str, progress: Progress):
     limit = current_app.config["MAX_IMAGE_BYTES"]
     try:
         digest = source_digest(spec, source, base=base, limit=limit)
-        stored = db.session.scalar(select(Pack.source_digest).where(Pack.slug == spec.slug))
+        stored, creator = db.session.execute(select(Pack.source_digest, Pack.creator_id)
+                                             .where(Pack.slug == spec.slug)).first() or (None, None)
+        if creator is not None:  # a creator's studio pack: an import must never overwrite it
+            raise ImportFailed("this slug belongs to a pack a creator made in the studio; choose another slug.")
         if stored == digest:
             progress(f"[{spec.slug}] unchanged since its last import: skipped")
             return spec, None, digest
@@ -167,6 +170,7 @@ def _update_sticker(sticker: Sticker, spec: StickerSpec, image: NormalisedSticke
         thumb_mimetype=image.thumbnail.mimetype, thumb_width=image.thumbnail.width,
         thumb_height=image.thumbnail.height, thumb_size=len(image.thumbnail.data),
         poster_sha256=poster_sha, poster_mimetype=poster.mimetype if poster else None,
+        phash=perceptual_hash(image.image.data),  # reviewers' near-duplicate hints (app/admin/review_hints.py)
         # A maunium sticker's mxc:// file is the original; describe that, not our preview copy.
         mimetype=info.get("mimetype") or image.image.mimetype,
         width=int(info.get("w") or image.image.width),

@@ -1,5 +1,8 @@
 """What a pack may cost: 0 (free), or between Stripe's smallest charge in its currency and MAX_PRICE.
 
+This is the rule for the operator's packs (manifests, the admin console); a creator's price in the
+studio is also capped by the MAX_PRICE setting (app/studio/rules.py), far lower by default.
+
 Amounts are integer minor units (50 = $0.50). Stripe refuses a Checkout below its minimum charge,
 which differs per currency (its "Minimum and maximum charge amounts" table); currencies it does
 not list here get the common 50.
