@@ -3,9 +3,10 @@ events reach /stripe/events by themselves), then a buyer pays the creator's pack
 hosted Checkout, and the sale shows in the creator's ledger."""
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import pytest
 import requests
-from urllib.parse import unquote
 
 from tests.factories import pack_row
 from tests.payments.flows import order
