@@ -15,15 +15,16 @@ branch_labels = None
 depends_on = None
 
 
+# packs and stickers keep SQLite AUTOINCREMENT (0008) when batch mode rebuilds them.
 def upgrade():
-    with op.batch_alter_table('packs', schema=None) as batch_op:
+    with op.batch_alter_table('packs', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.add_column(sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('review_note', sa.Text(), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('version_of_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
         batch_op.create_index(batch_op.f('ix_packs_version_of_id'), ['version_of_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_packs_version_of_id_packs'), 'packs', ['version_of_id'], ['id'])
-    with op.batch_alter_table('stickers', schema=None) as batch_op:
+    with op.batch_alter_table('stickers', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.add_column(sa.Column('phash', sa.String(length=16), nullable=True))
         batch_op.create_index(batch_op.f('ix_stickers_phash'), ['phash'], unique=False)
     op.create_table(
@@ -62,10 +63,10 @@ def downgrade():
     op.drop_table('pack_reports')
     op.drop_index('ix_creator_activity_user_kind_at', table_name='creator_activity')
     op.drop_table('creator_activity')
-    with op.batch_alter_table('stickers', schema=None) as batch_op:
+    with op.batch_alter_table('stickers', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stickers_phash'))
         batch_op.drop_column('phash')
-    with op.batch_alter_table('packs', schema=None) as batch_op:
+    with op.batch_alter_table('packs', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_packs_version_of_id_packs'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_packs_version_of_id'))
         batch_op.drop_column('version')
