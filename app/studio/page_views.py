@@ -12,6 +12,7 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 
 from app.exceptions import AppError, InvalidInput
 from app.payments.money import decimals
+from app.payments.payout_services import payouts_panel
 from app.studio import services, version_services, versions
 from app.studio.access import STUDIO_PAGE, creator_page
 from app.studio.rules import EDITABLE, LICENSES, ensure_may_create
@@ -34,7 +35,8 @@ def studio_home():
     except AppError as error:
         refusal = error.message
     return render_template("studio/index.html", packs=services.creator_packs(g.user), licenses=LICENSES,
-                           currencies=_currencies(), refusal=refusal)
+                           currencies=_currencies(), refusal=refusal,
+                           payouts=payouts_panel(user=g.user, refresh=request.args.get("payouts") == "1"))
 
 
 @bp.post("/studio/packs")
