@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from app.exceptions import AppError, InvalidInput
+from app.packs.images import ACCEPTED_EXTENSIONS
 from app.payments.money import decimals
 from app.payments.payout_services import payouts_panel
 from app.studio import services, version_services, versions
@@ -57,7 +58,7 @@ def editor(slug: str):
     pack = services.owned_pack(g.user, slug)
     return render_template("studio/pack.html", pack=pack, editable=pack.status in EDITABLE, licenses=LICENSES,
                            currencies=_currencies(), price=_price_text(pack.price_amount, pack.currency),
-                           pending=versions.open_version(pack))
+                           pending=versions.open_version(pack), accept=",".join((*ACCEPTED_EXTENSIONS, ".zip")))
 
 
 @bp.get("/studio/<slug>/stickers")
