@@ -18,7 +18,7 @@ def test_without_connect_the_studio_says_this_server_does_not_pay_creators(app, 
     assert "Could not start Stripe&#39;s setup: This server does not pay creators" in refused.get_data(as_text=True)
 
 
-def test_get_paid_starts_onboarding_and_the_return_reads_the_account(client, fake_stripe):
+def test_get_paid_starts_onboarding_and_the_return_reads_the_account(client, fake_stripe, alice):
     token = sign_in_web(client, ALICE)
     home = client.get("/studio").get_data(as_text=True)
     assert 'data-payouts="none"' in home and ">Get paid</button>" in home
@@ -26,7 +26,7 @@ def test_get_paid_starts_onboarding_and_the_return_reads_the_account(client, fak
     started = client.post("/studio/payouts", data={"csrf_token": token})
     assert started.status_code == 303 and started.headers["Location"].startswith(fake_stripe.checkout_base)
     account = fake_stripe.objects_of("v2.core.account")[0]
-    assert account["id"] == account_row_id(client)
+    assert account["id"] == account_row(alice).stripe_account_id
     pending = client.get("/studio").get_data(as_text=True)
     assert 'data-payouts="pending"' in pending and ">Continue setup</button>" in pending
     assert "Stripe still needs" in pending and "individual.first_name" in pending
@@ -35,13 +35,6 @@ def test_get_paid_starts_onboarding_and_the_return_reads_the_account(client, fak
     back = client.get("/studio?payouts=1").get_data(as_text=True)  # the return re-reads the account
     assert 'data-payouts="active"' in back and 'id="get-paid-button"' not in back
     assert f'id="payouts-dashboard" href="{fake_stripe.checkout_base}' in back
-
-
-def account_row_id(client) -> str:
-    from app.extensions import db
-    from app.models import ConnectedAccount
-    db.session.expire_all()
-    return db.session.query(ConnectedAccount).one().stripe_account_id
 
 
 def test_an_unreachable_stripe_shows_the_stored_state_and_says_so(client, fake_stripe):
@@ -83,3 +76,13 @@ def test_sales_needs_sign_in(client):
 def test_studio_page_names_are_not_pack_slugs():
     assert [slug_base(name) for name in ("Sales", "Payouts", "Packs", "Salesy")] == \
         ["sales-pack", "payouts-pack", "packs-pack", "salesy"]
+
+
+def test_get_paid_with_stripe_unreachable_comes_back_with_the_reason_and_creates_nothing(client, fake_stripe, alice):
+    token = sign_in_web(client, ALICE)
+    fake_stripe.fail_next(500, times=10, path=r"/v2/core/accounts")
+    answer = client.post("/studio/payouts", data={"csrf_token": token})
+    assert answer.status_code == 302 and answer.headers["Location"] == "/studio#get-paid"
+    page = client.get("/studio").get_data(as_text=True)
+    assert "Could not start Stripe&#39;s setup: The payment service is unavailable right now" in page
+    assert 'data-payouts="none"' in page and account_row(alice) is None
