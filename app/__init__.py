@@ -108,9 +108,10 @@ def _register_blueprints(app: Flask) -> None:
 def _register_creator_blueprints(app: Flask) -> None:
     from app.reports.views import blueprints as report_blueprints
     from app.studio.page_views import blueprints as studio_page_blueprints
+    from app.studio.payout_views import blueprints as studio_payout_blueprints
     from app.studio.views import api as studio_api_bp
 
-    for blueprint in (*studio_page_blueprints, studio_api_bp, *report_blueprints):
+    for blueprint in (*studio_page_blueprints, *studio_payout_blueprints, studio_api_bp, *report_blueprints):
         app.register_blueprint(blueprint)
 
 

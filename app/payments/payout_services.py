@@ -91,6 +91,25 @@ def payout_summary(*, user: User) -> dict:
     return summary
 
 
+def payouts_panel(*, user: User, refresh: bool = False) -> dict:
+    """The studio's Get paid section: payout_summary plus "configured" (this server pays creators) and
+    "unreachable" (Stripe did not answer). refresh: read the account from Stripe first (on return)."""
+    gateway = get_connect_gateway()
+    if gateway is None or not gateway.events_secret:
+        return {"configured": False, "unreachable": False, "status": PayoutStatus.NONE.value, "requirements": []}
+    unreachable = False
+    if refresh:
+        try:
+            refresh_account(user=user)
+        except (UpstreamError, NotFound):  # show what we stored, and say Stripe could not be read
+            db.session.rollback()
+            unreachable = True
+    summary = payout_summary(user=user)
+    if summary["status"] == PayoutStatus.ACTIVE and "dashboard_url" not in summary:
+        unreachable = True
+    return {"configured": True, "unreachable": unreachable, **summary}
+
+
 def _store(info, **details) -> str | None:
     """Store Stripe's reading of a connected account; audit a status change. None if not ours."""
     account = account_by_stripe_id(info.id, for_update=True)

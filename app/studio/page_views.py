@@ -11,7 +11,9 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from app.exceptions import AppError, InvalidInput
+from app.packs.images import ACCEPTED_EXTENSIONS
 from app.payments.money import decimals
+from app.payments.payout_services import payouts_panel
 from app.studio import services, version_services, versions
 from app.studio.access import STUDIO_PAGE, creator_page
 from app.studio.rules import EDITABLE, LICENSES, ensure_may_create
@@ -34,7 +36,8 @@ def studio_home():
     except AppError as error:
         refusal = error.message
     return render_template("studio/index.html", packs=services.creator_packs(g.user), licenses=LICENSES,
-                           currencies=_currencies(), refusal=refusal)
+                           currencies=_currencies(), refusal=refusal,
+                           payouts=payouts_panel(user=g.user, refresh=request.args.get("payouts") == "1"))
 
 
 @bp.post("/studio/packs")
@@ -55,7 +58,7 @@ def editor(slug: str):
     pack = services.owned_pack(g.user, slug)
     return render_template("studio/pack.html", pack=pack, editable=pack.status in EDITABLE, licenses=LICENSES,
                            currencies=_currencies(), price=_price_text(pack.price_amount, pack.currency),
-                           pending=versions.open_version(pack))
+                           pending=versions.open_version(pack), accept=",".join((*ACCEPTED_EXTENSIONS, ".zip")))
 
 
 @bp.get("/studio/<slug>/stickers")

@@ -125,10 +125,14 @@ def sticker_fields(data: dict) -> dict:
     return values
 
 
+# /studio/<slug> would be shadowed by the studio's own pages.
+RESERVED_SLUGS = frozenset({"packs", "payouts", "sales"})
+
+
 def slug_base(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:50]
-    return base or "pack"
+    return f"{base}-pack" if base in RESERVED_SLUGS else base or "pack"
 
 
 def ensure_editable(status: str) -> None:

@@ -11,6 +11,7 @@ import requests
 from tests.factories import pack_row
 from tests.payments.flows import order
 from tests.support.wait import wait_until
+from tests.support.web import sign_in_web
 
 pytestmark = pytest.mark.browser
 
@@ -22,9 +23,12 @@ def connect_live(fake_stripe, stripe_live):
     return stripe_live
 
 
-def test_creator_onboards_and_a_buyer_pays_through_the_hosted_pages(connect_live, browser_page, fake_stripe,
+def test_creator_onboards_and_a_buyer_pays_through_the_hosted_pages(app, connect_live, browser_page, fake_stripe,
                                                                       alice, bob):
     base, page = connect_live.url, browser_page
+    web = app.test_client()  # the creator's browser is signed in: the return lands on the studio
+    sign_in_web(web, alice.matrix_id)
+    page.context.add_cookies([{"name": "session", "value": web.get_cookie("session").value, "url": base}])
     pack_row("alices", price=500, creator_id=alice.user.id)
     refused = requests.post(base + "/api/v1/checkout", json={"pack": "alices"}, headers=bob.headers, timeout=10)
     assert refused.status_code == 409

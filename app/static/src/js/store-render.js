@@ -31,7 +31,7 @@
     }
   }
 
-  // shop: { inPicker(slug), pending, busy, payLinks (Maps by slug), add(pack), buy(pack) }
+  // shop: { inPicker(slug), pending, busy, payLinks (Maps by slug), add(pack), buy(pack), selling() }
   function row(pack, shop) {
     const item = el("li", { className: "item" });
     item.dataset.pack = pack.slug;
@@ -42,7 +42,12 @@
     pack.previews.slice(1).forEach((url) => previews.append(image(url, 22)));
     text.append(el("span", { className: "item-name" }, pack.name), facts(pack, shop), previews);
     link.append(image(pack.icon_url, 40, "item-icon"), text);
-    item.append(link, control(pack, shop));
+    // The pack page's report form, in a new tab like the pack's link (the picker is a small iframe).
+    const report = el("a", { className: "report", href: pack.url + "#report", target: "_blank", rel: "noopener" }, "Report");
+    report.setAttribute("aria-label", "Report " + pack.name + " (opens its page in a new tab)");
+    const side = el("span", { className: "item-side" });
+    side.append(control(pack, shop), report);
+    item.append(link, side);
     return item;
   }
 
@@ -69,7 +74,8 @@
       return pay;
     }
     if (pack.free || pack.owned) return button("Add", "Add " + pack.name + " to your picker", () => shop.add(pack));
-    if (!pack.for_sale) return el("span", { className: "badge" }, "Not for sale");
+    // With payments on, a paid pack that is not for sale is paused: its creator cannot be paid yet.
+    if (!pack.for_sale) return el("span", { className: "badge" }, shop.selling() ? "Not for sale right now" : "Not for sale");
     // The accessible name starts with the visible text, so "Buy $0.50" works as a voice command.
     const text = "Buy " + price(pack);
     return button(text, text + ": " + pack.name + " (opens Stripe Checkout in a new tab)", () => shop.buy(pack));

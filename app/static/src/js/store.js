@@ -37,7 +37,8 @@
   let pollUntil = 0;
   let widgetVisible = true;
   // What store-render.js draws each row from.
-  const shop = { inPicker, pending, busy, payLinks, add: addPack, buy };
+  // selling(): the server takes payments at all (a paid pack may still be paused: its creator cannot be paid yet).
+  const shop = { inPicker, pending, busy, payLinks, add: addPack, buy, selling: () => !!(catalogue && catalogue.payments) };
 
   function isOpen() {
     return !view.hidden;

@@ -1,144 +1,3 @@
-/* source: js/store-render.js */
-try {
-(function () {
-// Hexpack store tab, its markup: a pack's row (icon, name, facts, previews and its Add, Buy or Pay
-// control) and the note above the list. Builds DOM from the catalogue and the tab's state only;
-// store.js (loaded right after this, on demand) owns the behaviour and passes its handlers in.
-// Exposed as window.hexpackStoreView.
-"use strict";
-(() => {
-  function el(tag, props, text) {
-    const node = Object.assign(document.createElement(tag), props || {});
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function image(url, size, className) {
-    const img = el("img", { src: url, alt: "", width: size, height: size, loading: "lazy", decoding: "async" });
-    if (className) img.className = className;
-    return img;
-  }
-
-  // Written as the web pages write it (app/payments/money.py follows Intl's "en" format): $0.50,
-  // whatever language the Matrix client reports, since every Hexpack page is in English.
-  function price(pack) {
-    const { amount, currency, decimals } = pack.price;
-    const value = amount / Math.pow(10, decimals);
-    try {
-      return new Intl.NumberFormat("en", {
-        style: "currency", currency: currency.toUpperCase(), minimumFractionDigits: decimals,
-        maximumFractionDigits: decimals,
-      }).format(value);
-    } catch (e) { // a currency code this browser does not know
-      return currency.toUpperCase() + "\u00a0" + value.toFixed(decimals);
-    }
-  }
-
-  // shop: { inPicker(slug), pending, busy, payLinks (Maps by slug), add(pack), buy(pack) }
-  function row(pack, shop) {
-    const item = el("li", { className: "item" });
-    item.dataset.pack = pack.slug;
-    const link = el("a", { className: "item-link", href: pack.url, target: "_blank", rel: "noopener",
-                           title: "All stickers, license and attribution (opens a new tab)" });
-    const text = el("span", { className: "item-text" });
-    const previews = el("span", { className: "item-previews" });
-    pack.previews.slice(1).forEach((url) => previews.append(image(url, 22)));
-    text.append(el("span", { className: "item-name" }, pack.name), facts(pack, shop), previews);
-    link.append(image(pack.icon_url, 40, "item-icon"), text);
-    item.append(link, control(pack, shop));
-    return item;
-  }
-
-  // "3 stickers · $0.50 · awaiting payment", where the price never breaks across lines.
-  function facts(pack, shop) {
-    const meta = el("span", { className: "item-meta" }, pack.stickers + (pack.stickers === 1 ? " sticker · " : " stickers · "));
-    meta.append(el("span", { className: "price" }, pack.free ? "Free" : price(pack)));
-    if (shop.pending.has(pack.slug)) meta.append(" · awaiting payment");
-    else if (pack.owned && !pack.free && !shop.inPicker(pack.slug)) meta.append(" · yours, hidden");
-    return meta;
-  }
-
-  function control(pack, shop) {
-    const slug = pack.slug;
-    if (shop.inPicker(slug)) return el("span", { className: "badge owned" }, "✓ In your picker");
-    if (shop.busy.has(slug)) {
-      const working = el("button", { type: "button", className: "act" }, shop.busy.get(slug));
-      working.setAttribute("aria-disabled", "true"); // still focusable; a second click does nothing
-      return working;
-    }
-    if (shop.payLinks.has(slug)) {
-      const pay = el("a", { className: "act", href: shop.payLinks.get(slug), target: "_blank", rel: "noopener" }, "Pay");
-      pay.setAttribute("aria-label", "Pay: " + pack.name + " (opens Stripe Checkout in a new tab)");
-      return pay;
-    }
-    if (pack.free || pack.owned) return button("Add", "Add " + pack.name + " to your picker", () => shop.add(pack));
-    if (!pack.for_sale) return el("span", { className: "badge" }, "Not for sale");
-    // The accessible name starts with the visible text, so "Buy $0.50" works as a voice command.
-    const text = "Buy " + price(pack);
-    return button(text, text + ": " + pack.name + " (opens Stripe Checkout in a new tab)", () => shop.buy(pack));
-  }
-
-  function button(text, label, onClick) {
-    const control = el("button", { type: "button", className: "act" }, text);
-    control.setAttribute("aria-label", label);
-    control.addEventListener("click", onClick);
-    return control;
-  }
-
-  // One short line over the list (what stands between the user and buying, and the way past it),
-  // with the longer reason behind a "Why?" disclosure. `about`: { state (identity.js), selling,
-  // anyPaid, signIn() }.
-  function fillNote(note, about) {
-    const line = noteLine(about);
-    const key = line ? line.text + "|" + (line.action || "") : "";
-    if (note.dataset.key === key) return; // unchanged: an open "Why?" and the focus stay put
-    note.dataset.key = key;
-    note.hidden = !line;
-    note.replaceChildren();
-    if (!line) return;
-    note.append(line.text);
-    if (line.action) {
-      const action = el("button", { type: "button", className: "link" }, line.action);
-      action.addEventListener("click", () => about.signIn());
-      note.append(" ", action);
-    }
-    if (line.why) note.append(" ", ...disclosure(line.why));
-  }
-
-  function noteLine({ state, selling, anyPaid }) {
-    const needs = (selling ? "Buying" : "Adding") + " needs your Matrix identity.";
-    const closed = !selling && anyPaid ? "Paid packs are not for sale here at the moment. " : "";
-    if (state === "signing-in") return { text: closed + "Checking your Matrix identity…" };
-    if (state === "declined") return { text: closed + needs, action: "Verify identity" };
-    if (state === "failed") return { text: closed + "Your Matrix identity could not be verified.", action: "Try again" };
-    if (state === "no-client") {
-      return { text: closed + needs, why: "Only your Matrix client (such as Element) can share it, and "
-               + "this picker is not open in one: open it from the sticker button of a chat." };
-    }
-    return closed ? { text: closed.trim() } : null;
-  }
-
-  function disclosure(text) {
-    const toggle = el("button", { type: "button", className: "link" }, "Why?");
-    const detail = el("span", { className: "why", hidden: true }, text);
-    detail.id = "store-note-why";
-    toggle.setAttribute("aria-expanded", "false");
-    toggle.setAttribute("aria-controls", detail.id);
-    toggle.addEventListener("click", () => {
-      detail.hidden = !detail.hidden;
-      toggle.setAttribute("aria-expanded", String(!detail.hidden));
-    });
-    return [toggle, detail];
-  }
-
-  window.hexpackStoreView = { el, price, row, fillNote };
-})();
-})();
-} catch (error) { setTimeout(() => { throw error; }); }
-
-/* source: js/store.js */
-try {
-(function () {
 // Hexpack store tab: every published pack, with Add (free packs) and Buy (Stripe Checkout in a new
 // tab, since Checkout cannot be framed and the picker's sandbox forbids top navigation). Loaded on
 // demand by picker.js after store-render.js (window.hexpackStoreView: the rows and the note); uses
@@ -178,7 +37,8 @@ try {
   let pollUntil = 0;
   let widgetVisible = true;
   // What store-render.js draws each row from.
-  const shop = { inPicker, pending, busy, payLinks, add: addPack, buy };
+  // selling(): the server takes payments at all (a paid pack may still be paused: its creator cannot be paid yet).
+  const shop = { inPicker, pending, busy, payLinks, add: addPack, buy, selling: () => !!(catalogue && catalogue.payments) };
 
   function isOpen() {
     return !view.hidden;
@@ -438,5 +298,3 @@ try {
 
   widget.store = { toggle, open, close };
 })();
-})();
-} catch (error) { setTimeout(() => { throw error; }); }
