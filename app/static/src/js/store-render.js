@@ -10,6 +10,10 @@
     return node;
   }
 
+  function storeView() {
+    return window.hexpackStoreView;
+  }
+
   function image(url, size, className) {
     const img = el("img", { src: url, alt: "", width: size, height: size, loading: "lazy", decoding: "async" });
     if (className) img.className = className;
@@ -43,6 +47,8 @@
     text.append(el("span", { className: "item-name" }, pack.name), facts(pack, shop), previews);
     link.append(image(pack.icon_url, 40, "item-icon"), text);
     item.append(link, control(pack, shop));
+    const others = storeView().otherClients && storeView().otherClients(pack, shop); // store-export.js
+    if (others) item.append(others);
     return item;
   }
 
