@@ -54,6 +54,7 @@ def test_an_owned_pack_exports_from_the_store_tab_to_the_real_synapse(browser_pa
                                  f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.image_pack/gold-hex")["images"]
     assert sorted(image["url"] for image in images.values()) == sorted(s.mxc_uri for s in shop.gold)
     assert frame.evaluate("document.documentElement.scrollWidth") <= 300
+    result.scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / "store-export-light.png"))
 
     # The picker re-renders the store (a refresh of the user's picker): the result stays in place.
@@ -91,6 +92,7 @@ def test_without_a_bot_the_servers_message_shows(chromium, widget_host, shop, ap
     assert "MATRIX_ACCESS_TOKEN" in error.text_content()
     assert error.get_attribute("role") == "status"
     assert frame.evaluate("document.documentElement.scrollWidth") <= 300
+    error.scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / f"store-export-error-{theme}.png"))
     violations = axe_violations(frame)
     assert violations == [], describe(violations)
