@@ -28,7 +28,7 @@ def hashed_name(relative: str, data: bytes) -> str:
 BUNDLES = {
     "js/picker-bundle.js": ["js/widget-api.js", "js/picker-keys.js", "js/picker-motion.js", "js/picker.js",
                             "js/identity.js"],
-    "js/store-bundle.js": ["js/store-render.js", "js/store.js"],
+    "js/store-bundle.js": ["js/export.js", "js/store-render.js", "js/store-export.js", "js/store.js"],
     "js/manager-bundle.js": ["js/widget-api.js", "js/export.js", "js/manager.js"],
 }
 

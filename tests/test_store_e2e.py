@@ -150,8 +150,9 @@ def test_buy_in_the_store_tab_and_the_open_picker_gets_the_pack(browser_page, wi
     assert event["content"]["body"] == "Gold Hex 1"
     assert event["sender"] == shop.chatter.user_id
 
-    # Buying it again is refused by the server; the store no longer offers it.
-    assert entry(frame, "gold-hex").locator("button").count() == 0
+    # Buying it again is refused by the server; the store no longer offers it (only its use elsewhere).
+    assert entry(frame, "gold-hex").locator("button.act").count() == 0
+    assert entry(frame, "gold-hex").locator("button:not(.other-act)").all_text_contents() == ["Use in other clients"]
     again = frame.evaluate("""() => hexpackWidget.identity.fetch('/api/v1/checkout', {method: 'POST',
         headers: {'Content-Type': 'application/json'}, body: JSON.stringify({pack: 'gold-hex'})})
         .then(r => r.json().then(body => [r.status, body]))""")

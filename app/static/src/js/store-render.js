@@ -10,6 +10,10 @@
     return node;
   }
 
+  function storeView() {
+    return window.hexpackStoreView;
+  }
+
   function image(url, size, className) {
     const img = el("img", { src: url, alt: "", width: size, height: size, loading: "lazy", decoding: "async" });
     if (className) img.className = className;
@@ -48,6 +52,8 @@
     const side = el("span", { className: "item-side" });
     side.append(control(pack, shop), report);
     item.append(link, side);
+    const others = storeView().otherClients && storeView().otherClients(pack, shop); // store-export.js
+    if (others) item.append(others);
     return item;
   }
 

@@ -114,7 +114,7 @@
     // Keep the keyboard focus on the same control of the same pack across the re-render.
     const focused = document.activeElement;
     const row = focused && list.contains(focused) ? focused.closest("li.item") : null;
-    const part = focused && focused.classList.contains("item-link") ? ".item-link" : ".act";
+    const part = focused && (focused.dataset.refocus || (focused.classList.contains("item-link") ? ".item-link" : ".act"));
     list.replaceChildren(...catalogue.packs.map((pack) => storeView.row(pack, shop)));
     empty.textContent = catalogue.packs.length ? "" : "No packs in the store yet.";
     empty.hidden = catalogue.packs.length > 0;

@@ -1,3 +1,92 @@
+/* source: js/export.js */
+try {
+(function () {
+// "Use in Cinny / FluffyChat / Nheko" and "Download pack (.zip)" buttons, on the manager (Bearer
+// token, which manager.js hands over through window.hexpackExport.bind) and on /packs/<slug> for a
+// signed-in owner (web session: the CSRF token rides in X-CSRFToken). After an export, the panel
+// tells the user the one step only they can take: join the room and switch on "use globally".
+"use strict";
+(() => {
+  function answer(response) {
+    return response.json().catch(() => ({})).then((data) => {
+      if (!response.ok) throw new Error(data.error || "the server answered " + response.status);
+      return data;
+    });
+  }
+
+  function element(tag, text, attributes) {
+    const node = document.createElement(tag);
+    if (text) node.textContent = text;
+    Object.entries(attributes || {}).forEach(([name, value]) => node.setAttribute(name, value));
+    return node;
+  }
+
+  function showDone(panel, packName, data) {
+    panel.replaceChildren();
+    panel.className = "export-result";
+    panel.append(element("p", packName + " is in your room “Hexpack — your sticker packs”. One step is yours:"));
+    const steps = element("ol");
+    const join = element("li", "Join the room: ");
+    join.append(element("a", "open it in your Matrix client", { href: data.room_url, target: "_blank", rel: "noopener" }),
+                " (or accept the Hexpack bot's invite).");
+    steps.append(join, element("li", "In that room's sticker and emoji settings, switch on “Use globally” " +
+      "(“Enable globally” in FluffyChat and Nheko) to use the pack in every room. Hexpack cannot do this for you."));
+    panel.append(steps);
+  }
+
+  function showError(panel, what, error) {
+    panel.replaceChildren(element("p", "Could not " + what + ": " + error.message));
+    panel.className = "export-result export-error";
+  }
+
+  // send(method, path) -> fetch Promise; download(path, filename) saves the zip.
+  function bind(root, send, download) {
+    root.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-export], button[data-download]");
+      if (!button || !root.contains(button)) return;
+      const holder = button.closest("[data-pack]");
+      const panel = holder.querySelector(".export-result");
+      const slug = encodeURIComponent(holder.dataset.pack);
+      button.disabled = true;
+      if (button.dataset.export !== undefined) {
+        panel.replaceChildren(element("p", "Writing the pack into your room…"));
+        panel.className = "export-result";
+        send("POST", "/api/v1/me/packs/" + slug + "/export").then(answer)
+          .then((data) => showDone(panel, holder.dataset.packName, data))
+          .catch((error) => showError(panel, "export the pack", error))
+          .finally(() => { button.disabled = false; });
+      } else {
+        download("/api/v1/me/packs/" + slug + "/download", holder.dataset.pack + ".zip")
+          .catch((error) => showError(panel, "download the pack", error))
+          .finally(() => { button.disabled = false; });
+      }
+    });
+  }
+
+  function saveBlob(response, filename) {
+    if (!response.ok) return answer(response);
+    return response.blob().then((blob) => {
+      const link = element("a", "", { href: URL.createObjectURL(blob), download: filename });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    });
+  }
+
+  window.hexpackExport = { bind, saveBlob };
+
+  // The pack page of a signed-in owner: cookie session + CSRF token.
+  const page = document.querySelector("[data-export-csrf]");
+  if (page) {
+    const headers = { "X-CSRFToken": page.dataset.exportCsrf };
+    bind(page, (method, path) => fetch(path, { method, headers, credentials: "same-origin" }),
+         (path, filename) => fetch(path, { credentials: "same-origin" }).then((r) => saveBlob(r, filename)));
+  }
+})();
+})();
+} catch (error) { setTimeout(() => { throw error; }); }
+
 /* source: js/store-render.js */
 try {
 (function () {
@@ -11,6 +100,10 @@ try {
     const node = Object.assign(document.createElement(tag), props || {});
     if (text !== undefined) node.textContent = text;
     return node;
+  }
+
+  function storeView() {
+    return window.hexpackStoreView;
   }
 
   function image(url, size, className) {
@@ -51,6 +144,8 @@ try {
     const side = el("span", { className: "item-side" });
     side.append(control(pack, shop), report);
     item.append(link, side);
+    const others = storeView().otherClients && storeView().otherClients(pack, shop); // store-export.js
+    if (others) item.append(others);
     return item;
   }
 
@@ -138,6 +233,76 @@ try {
   }
 
   window.hexpackStoreView = { el, price, row, fillNote };
+})();
+})();
+} catch (error) { setTimeout(() => { throw error; }); }
+
+/* source: js/store-export.js */
+try {
+(function () {
+// Hexpack store tab, other clients: under a pack the user may use (owned, or free and in their
+// picker) a "Use in other clients" disclosure with export.js's two buttons, "Use in Cinny /
+// FluffyChat / Nheko" (the bot writes the pack into the user's pack room) and "Download pack (.zip)",
+// sent with the picker's token (identity.js). Each pack keeps its one panel across the store's
+// re-renders, so a result shown there stays. Exposed as window.hexpackStoreView.otherClients.
+"use strict";
+(() => {
+  const storeView = window.hexpackStoreView;
+  const exporter = window.hexpackExport;
+  const identity = window.hexpackWidget && window.hexpackWidget.identity;
+  const view = document.getElementById("store");
+  const el = storeView.el;
+  const panels = new Map(); // slug -> its disclosure, kept across re-renders
+
+  function usable(pack, shop) {
+    return !!(identity && identity.token) && (pack.owned || (pack.free && shop.inPicker(pack.slug)));
+  }
+
+  // The disclosure under the row of `pack`, or null when the user may not use it elsewhere.
+  function otherClients(pack, shop) {
+    if (!exporter || !usable(pack, shop)) return null;
+    if (!panels.has(pack.slug)) panels.set(pack.slug, build(pack));
+    return panels.get(pack.slug);
+  }
+
+  function build(pack) {
+    const box = el("div", { className: "other-clients" });
+    box.dataset.pack = pack.slug; // what export.js reads
+    box.dataset.packName = pack.name;
+    const toggle = el("button", { type: "button", className: "link" }, "Use in other clients");
+    const detail = el("div", { className: "other-detail", hidden: true });
+    detail.id = "other-" + pack.slug;
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-controls", detail.id);
+    toggle.setAttribute("aria-label", "Use in other clients (" + pack.name + ")");
+    toggle.dataset.refocus = ".other-clients > .link"; // store.js puts the focus back here on re-render
+    toggle.addEventListener("click", () => {
+      detail.hidden = !detail.hidden;
+      toggle.setAttribute("aria-expanded", String(!detail.hidden));
+    });
+    const use = action("Use in Cinny / FluffyChat / Nheko", pack, { "data-export": "" });
+    const zip = action("Download pack (.zip)", pack, { "data-download": "" });
+    const result = el("div", { className: "export-result" });
+    result.setAttribute("role", "status");
+    detail.append(use, zip, result);
+    box.append(toggle, detail);
+    return box;
+  }
+
+  function action(text, pack, attributes) {
+    const button = el("button", { type: "button", className: "other-act" }, text);
+    Object.entries(attributes).forEach(([name, value]) => button.setAttribute(name, value));
+    button.setAttribute("aria-label", text + " (" + pack.name + ")");
+    button.dataset.refocus = "[" + Object.keys(attributes)[0] + "]";
+    return button;
+  }
+
+  if (exporter && identity && view) {
+    exporter.bind(view, (method, path) => identity.fetch(path, { method }),
+                  (path, filename) => identity.fetch(path).then((response) => exporter.saveBlob(response, filename)));
+  }
+
+  storeView.otherClients = otherClients;
 })();
 })();
 } catch (error) { setTimeout(() => { throw error; }); }
@@ -261,7 +426,7 @@ try {
     // Keep the keyboard focus on the same control of the same pack across the re-render.
     const focused = document.activeElement;
     const row = focused && list.contains(focused) ? focused.closest("li.item") : null;
-    const part = focused && focused.classList.contains("item-link") ? ".item-link" : ".act";
+    const part = focused && (focused.dataset.refocus || (focused.classList.contains("item-link") ? ".item-link" : ".act"));
     list.replaceChildren(...catalogue.packs.map((pack) => storeView.row(pack, shop)));
     empty.textContent = catalogue.packs.length ? "" : "No packs in the store yet.";
     empty.hidden = catalogue.packs.length > 0;
