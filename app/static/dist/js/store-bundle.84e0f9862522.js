@@ -139,11 +139,13 @@ try {
 /* source: js/store.js */
 try {
 (function () {
-// Hexpack store tab: every published pack, with Add (free packs) and Buy (Stripe Checkout in a new
+// Hexpack store tab: the published packs, a page at a time (GET /api/v1/store and its `next` cursor:
+// more load as the "More packs" button scrolls into view or is chosen), with Add (free packs) and Buy (Stripe Checkout in a new
 // tab, since Checkout cannot be framed and the picker's sandbox forbids top navigation). Loaded on
 // demand by picker.js after store-render.js (window.hexpackStoreView: the rows and the note); uses
 // window.hexpackWidget (say, on, searchTerms), its identity (identity.js: token, authorised fetch,
 // refresh of the user's picker) and window.hexpackTransport.jsonAnswer.
+// Search runs in the loaded rows while the whole catalogue is loaded, on the server (?q=) otherwise.
 // After Buy it refreshes the picker every few seconds while it is visible, until the pack shows up.
 "use strict";
 (() => {
@@ -165,10 +167,15 @@ try {
   const list = el("ul", { className: "store-list" });
   const empty = el("p", { className: "empty" }, "Loading the store…");
   empty.setAttribute("role", "status"); // loading, failed, nothing found: said as it changes
-  view.append(heading, note, list, empty);
+  const more = el("button", { type: "button", className: "link store-more", hidden: true }, "More packs");
+  view.append(heading, note, list, empty, more);
+  const SEARCH_DELAY = 250;
 
-  let catalogue = null; // the last answer of GET /api/v1/store
+  let catalogue = null; // the answers of GET /api/v1/store so far: their packs, and the last `next`
   let loadedFor = undefined; // the token that answer was for
+  let loadedQuery = ""; // the search (?q=) it answered
+  let loading = null; // the request running now, so a newer one makes its answer stale
+  let searchTimer = null;
   let scrollBefore = 0;
   const pending = new Map(); // slug -> name of packs bought here that the picker does not show yet
   const busy = new Map(); // slug -> label, while its Add or Buy request runs
@@ -193,7 +200,7 @@ try {
     scrollBefore = window.scrollY;
     show(true);
     heading.focus({ preventScroll: true });
-    if (!catalogue || loadedFor !== token()) load();
+    if (!catalogue || loadedFor !== token() || loadedQuery) load("");
     else render();
   }
 
@@ -225,16 +232,58 @@ try {
     return identity ? identity.token : null;
   }
 
-  async function load() {
+  function storeUrl(query, cursor) {
+    const params = new URLSearchParams();
+    if (query) params.set("q", query);
+    if (cursor) params.set("cursor", cursor);
+    const tail = params.toString();
+    return "/api/v1/store" + (tail ? "?" + tail : "");
+  }
+
+  // The first page for `query` (replacing what is shown), or with `append` the page after the last.
+  async function load(query, append) {
+    const request = {};
+    loading = request;
+    const url = storeUrl(query, append ? catalogue.next : null);
     try {
-      const response = token() ? await identity.fetch("/api/v1/store")
-        : await fetch("/api/v1/store", { credentials: "omit" });
-      catalogue = await answer(response);
+      const response = token() ? await identity.fetch(url) : await fetch(url, { credentials: "omit" });
+      const page = await answer(response);
+      if (loading !== request) return; // a newer search or page was asked for meanwhile
+      if (append) catalogue = Object.assign(page, { packs: catalogue.packs.concat(page.packs) });
+      else catalogue = page;
       loadedFor = token();
+      loadedQuery = query;
       render();
     } catch (error) {
+      if (loading !== request) return;
       if (!catalogue) showLoadFailure(error);
+      else say("Could not load more packs: " + (error.status ? error.message : "the server did not answer"));
+    } finally {
+      if (loading === request) { loading = null; more.disabled = false; }
     }
+  }
+
+  function loadMore() {
+    if (loading || !catalogue || !catalogue.next) return;
+    more.disabled = true;
+    more.textContent = "Loading more packs…";
+    load(loadedQuery, true);
+  }
+
+  more.addEventListener("click", () => {
+    const last = list.querySelector("li.item:last-child .item-link");
+    loadMore();
+    if (last) last.focus({ preventScroll: true }); // the button goes while the next page loads
+  });
+  if ("IntersectionObserver" in window) { // scrolling to the end loads the next page
+    new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting) && isOpen()) loadMore();
+    }).observe(more);
+  }
+
+  // The whole catalogue is here: search the loaded rows, no server needed.
+  function complete() {
+    return !!catalogue && !loadedQuery && !catalogue.next;
   }
 
   function showLoadFailure(error) {
@@ -243,7 +292,7 @@ try {
     retry.addEventListener("click", () => {
       heading.focus({ preventScroll: true }); // where opening the store puts it, as this button goes
       empty.textContent = "Loading the store…";
-      load();
+      load(search.value.trim());
     });
     empty.replaceChildren("Could not load the store (" + reason + "). ", retry);
   }
@@ -256,8 +305,10 @@ try {
     const row = focused && list.contains(focused) ? focused.closest("li.item") : null;
     const part = focused && focused.classList.contains("item-link") ? ".item-link" : ".act";
     list.replaceChildren(...catalogue.packs.map((pack) => storeView.row(pack, shop)));
-    empty.textContent = catalogue.packs.length ? "" : "No packs in the store yet.";
+    empty.textContent = catalogue.packs.length ? "" : loadedQuery ? "No packs match your search." : "No packs in the store yet.";
     empty.hidden = catalogue.packs.length > 0;
+    more.hidden = !catalogue.next;
+    more.textContent = "More packs";
     filter();
     if (row) {
       const again = list.querySelector('li[data-pack="' + CSS.escape(row.dataset.pack) + '"]');
@@ -393,7 +444,7 @@ try {
 
   widget.on("identity", () => {
     if (!isOpen()) return;
-    if (token() && loadedFor !== token()) load();
+    if (token() && loadedFor !== token()) load(loadedQuery);
     else renderNote();
   });
 
@@ -410,20 +461,31 @@ try {
   // --- Keyboard and search.
   function filter() {
     const terms = widget.searchTerms(search.value);
+    const bySlug = new Map(catalogue.packs.map((pack) => [pack.slug, pack]));
     let shown = 0;
     list.querySelectorAll("li.item").forEach((row) => {
-      const pack = catalogue.packs.find((entry) => entry.slug === row.dataset.pack);
+      const pack = bySlug.get(row.dataset.pack);
       const hay = [pack.name, pack.author, pack.description, pack.slug].join(" ").toLowerCase();
       row.hidden = !terms.every((term) => hay.includes(term));
       if (!row.hidden) shown++;
     });
-    if (catalogue.packs.length) {
+    const asking = !complete() && search.value.trim() !== loadedQuery; // the server's answer is coming
+    if (catalogue.packs.length || asking) {
       empty.hidden = shown > 0;
-      empty.textContent = "No packs match your search.";
+      empty.textContent = asking ? "Searching the store…" : "No packs match your search.";
     }
+    if (asking) more.hidden = true;
   }
 
-  search.addEventListener("input", () => { if (isOpen() && catalogue) filter(); });
+  // Rows already here filter at once; past a partial catalogue the server answers the search.
+  search.addEventListener("input", () => {
+    if (!isOpen() || !catalogue) return;
+    filter();
+    clearTimeout(searchTimer);
+    const query = search.value.trim();
+    if (complete() || query === loadedQuery) return;
+    searchTimer = setTimeout(() => load(query), SEARCH_DELAY);
+  });
   search.addEventListener("keydown", (event) => {
     if (!isOpen() || event.key !== "ArrowDown") return;
     const first = list.querySelector("li.item:not([hidden]) a");
