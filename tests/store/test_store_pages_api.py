@@ -78,3 +78,19 @@ def test_bad_paging_is_a_clear_400(client, many, query):
     assert response.status_code == 400
     body = response.get_json()
     assert body["errcode"] == "M_INVALID_PARAM" and ("limit" in body["error"] or "cursor" in body["error"])
+
+
+def test_a_cached_page_is_dropped_when_another_process_moves_the_catalogue(app, client, monkeypatch, many):
+    from sqlalchemy import text
+
+    from app.packs import generation
+
+    monkeypatch.setattr(generation, "CHECK_INTERVAL", 3600.0)
+    assert slugs(client.get(STORE + "?q=zebra")) == ["pack-09"]
+    with db.engine.begin() as other:  # another worker renames the pack and moves the generation
+        other.execute(text("UPDATE packs SET name = 'Horse' WHERE slug = 'pack-09'"))
+        other.execute(text("UPDATE catalogue_state SET generation = generation + 1"))
+    assert slugs(client.get(STORE + "?q=zebra")) == ["pack-09"]  # this process has not looked yet
+    monkeypatch.setattr(generation, "CHECK_INTERVAL", 0.0)  # ... and once it looks again:
+    assert slugs(client.get(STORE + "?q=zebra")) == []
+    assert slugs(client.get(STORE + "?q=horse")) == ["pack-09"]
