@@ -29,7 +29,6 @@
   const more = el("button", { type: "button", className: "link store-more", hidden: true }, "More packs");
   view.append(heading, note, list, empty, more);
   const SEARCH_DELAY = 250;
-
   let catalogue = null; // the answers of GET /api/v1/store so far: their packs, and the last `next`
   let loadedFor = undefined; // the token that answer was for
   let loadedQuery = ""; // the search (?q=) it answered
@@ -44,17 +43,10 @@
   let pollUntil = 0;
   let widgetVisible = true;
   // What store-render.js draws each row from.
+  const inPicker = (slug) => !!document.getElementById("pack-" + slug);
   const shop = { inPicker, pending, busy, payLinks, add: addPack, buy };
-
-  function isOpen() {
-    return !view.hidden;
-  }
-
-  function toggle() {
-    if (isOpen()) close();
-    else open();
-  }
-
+  const isOpen = () => !view.hidden;
+  const toggle = () => (isOpen() ? close() : open());
   function open() {
     scrollBefore = window.scrollY;
     show(true);
@@ -62,14 +54,10 @@
     if (!catalogue || loadedFor !== token() || loadedQuery) load("");
     else render();
   }
-
-  function close() {
-    show(false);
-  }
-
+  const close = () => show(false);
   // The store in place of the stickers (storeShown) or back; each keeps its own scroll position.
   function show(storeShown) {
-    resetSearch(storeShown ? "Search the store" : "Search stickers");
+    storeView.resetSearch(search, storeShown ? "Search the store" : "Search stickers");
     view.hidden = !storeShown;
     main.hidden = storeShown;
     tabs.hidden = storeShown;
@@ -77,33 +65,12 @@
     button.textContent = storeShown ? "Stickers" : "Store";
     window.scrollTo(0, storeShown ? 0 : scrollBefore);
   }
-
-  // The search box filters the store while it is open, the stickers otherwise.
-  function resetSearch(placeholder) {
-    search.placeholder = placeholder;
-    if (search.value) {
-      search.value = "";
-      search.dispatchEvent(new Event("input"));
-    }
-  }
-
-  function token() {
-    return identity ? identity.token : null;
-  }
-
-  function storeUrl(query, cursor) {
-    const params = new URLSearchParams();
-    if (query) params.set("q", query);
-    if (cursor) params.set("cursor", cursor);
-    const tail = params.toString();
-    return "/api/v1/store" + (tail ? "?" + tail : "");
-  }
-
+  const token = () => (identity ? identity.token : null);
   // The first page for `query` (replacing what is shown), or with `append` the page after the last.
   async function load(query, append) {
     const request = {};
     loading = request;
-    const url = storeUrl(query, append ? catalogue.next : null);
+    const url = storeView.storeUrl(query, append ? catalogue.next : null);
     try {
       const response = token() ? await identity.fetch(url) : await fetch(url, { credentials: "omit" });
       const page = await answer(response);
@@ -121,14 +88,12 @@
       if (loading === request) { loading = null; more.disabled = false; }
     }
   }
-
   function loadMore() {
     if (loading || !catalogue || !catalogue.next) return;
     more.disabled = true;
     more.textContent = "Loading more packs…";
     load(loadedQuery, true);
   }
-
   more.addEventListener("click", () => {
     const last = list.querySelector("li.item:last-child .item-link");
     loadMore();
@@ -139,12 +104,10 @@
       if (entries.some((entry) => entry.isIntersecting) && isOpen()) loadMore();
     }).observe(more);
   }
-
   // The whole catalogue is here: search the loaded rows, no server needed.
   function complete() {
     return !!catalogue && !loadedQuery && !catalogue.next;
   }
-
   function showLoadFailure(error) {
     const reason = error.status ? error.message : "the server did not answer";
     const retry = el("button", { type: "button", className: "link" }, "Retry");
@@ -155,7 +118,6 @@
     });
     empty.replaceChildren("Could not load the store (" + reason + "). ", retry);
   }
-
   function render() {
     renderNote();
     if (!catalogue) return;
@@ -174,7 +136,6 @@
       if (again) (again.querySelector(part) || again.querySelector(".item-link")).focus();
     }
   }
-
   function renderNote() {
     storeView.fillNote(note, {
       state: identity ? identity.state : "no-client",
@@ -183,11 +144,6 @@
       signIn: () => identity.signIn(),
     });
   }
-
-  function inPicker(slug) {
-    return !!document.getElementById("pack-" + slug);
-  }
-
   function needIdentity() {
     if (token()) return false;
     const state = identity ? identity.state : "no-client";
@@ -195,7 +151,6 @@
     say("Buying and adding packs needs your Matrix identity" + (retry ? ": choose “" + retry + "” above." : "."));
     return true;
   }
-
   function addPack(pack) {
     if (needIdentity()) return;
     busy.set(pack.slug, "Adding…");
@@ -207,7 +162,6 @@
       .catch((error) => say("Could not add " + pack.name + ": " + error.message))
       .finally(() => { busy.delete(pack.slug); render(); });
   }
-
   function buy(pack) {
     if (needIdentity()) return;
     const open = checkoutTabs.get(pack.slug);
@@ -216,7 +170,7 @@
       return;
     }
     // Open the tab now, inside the click: once the API has answered the browser would block it.
-    const tab = openBlankTab();
+    const tab = storeView.openBlankTab();
     if (tab) checkoutTabs.set(pack.slug, tab);
     busy.set(pack.slug, "Opening…");
     render();
@@ -228,7 +182,6 @@
       .catch((error) => checkoutFailed(pack, tab, error))
       .finally(() => { busy.delete(pack.slug); render(); });
   }
-
   function checkoutReady(pack, tab, url) {
     watch(pack);
     if (tab && !tab.closed) {
@@ -240,7 +193,6 @@
           ": choose “Pay” to open Stripe Checkout.");
     }
   }
-
   function checkoutFailed(pack, tab, error) {
     if (tab) tab.close();
     checkoutTabs.delete(pack.slug);
@@ -250,25 +202,12 @@
     }
     say(error.status === 409 ? error.message : "Could not start the payment: " + error.message);
   }
-
-  function openBlankTab() {
-    const tab = window.open("", "_blank");
-    if (!tab) return null;
-    try {
-      tab.opener = null; // the payment page gets no handle on the picker
-      tab.document.title = "Stripe Checkout";
-      tab.document.body.textContent = "Opening Stripe Checkout…";
-    } catch (e) { /* the tab works without its placeholder text */ }
-    return tab;
-  }
-
   // --- After Buy: refresh the user's picker until the pack is in it.
   function watch(pack) {
     pending.set(pack.slug, pack.name);
     pollUntil = Date.now() + POLL_FOR;
     schedule();
   }
-
   function schedule() {
     clearTimeout(pollTimer);
     pollTimer = null;
@@ -281,12 +220,10 @@
     }
     if (document.visibilityState === "visible" && widgetVisible) pollTimer = setTimeout(poll, POLL_EVERY);
   }
-
   function poll() {
     pollTimer = null;
     identity.refresh().catch(() => {}).then(schedule);
   }
-
   widget.on("packs", () => {
     pending.forEach((name, slug) => {
       if (!inPicker(slug)) return;
@@ -300,23 +237,19 @@
     if (!pending.size) schedule();
     if (catalogue) render();
   });
-
   widget.on("identity", () => {
     if (!isOpen()) return;
     if (token() && loadedFor !== token()) load(loadedQuery);
     else renderNote();
   });
-
   widget.on("visibility", (visible) => {
     widgetVisible = !!visible; // identity.js refreshes the picker when it is shown again
     schedule();
   });
-
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && pending.size) poll();
     else schedule();
   });
-
   // --- Keyboard and search.
   function filter() {
     const terms = widget.searchTerms(search.value);
@@ -335,7 +268,6 @@
     }
     if (asking) more.hidden = true;
   }
-
   // Rows already here filter at once; past a partial catalogue the server answers the search.
   search.addEventListener("input", () => {
     if (!isOpen() || !catalogue) return;
@@ -356,6 +288,5 @@
     close();
     button.focus();
   });
-
   widget.store = { toggle, open, close };
 })();

@@ -1,144 +1,3 @@
-/* source: js/store-render.js */
-try {
-(function () {
-// Hexpack store tab, its markup: a pack's row (icon, name, facts, previews and its Add, Buy or Pay
-// control) and the note above the list. Builds DOM from the catalogue and the tab's state only;
-// store.js (loaded right after this, on demand) owns the behaviour and passes its handlers in.
-// Exposed as window.hexpackStoreView.
-"use strict";
-(() => {
-  function el(tag, props, text) {
-    const node = Object.assign(document.createElement(tag), props || {});
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function image(url, size, className) {
-    const img = el("img", { src: url, alt: "", width: size, height: size, loading: "lazy", decoding: "async" });
-    if (className) img.className = className;
-    return img;
-  }
-
-  // Written as the web pages write it (app/payments/money.py follows Intl's "en" format): $0.50,
-  // whatever language the Matrix client reports, since every Hexpack page is in English.
-  function price(pack) {
-    const { amount, currency, decimals } = pack.price;
-    const value = amount / Math.pow(10, decimals);
-    try {
-      return new Intl.NumberFormat("en", {
-        style: "currency", currency: currency.toUpperCase(), minimumFractionDigits: decimals,
-        maximumFractionDigits: decimals,
-      }).format(value);
-    } catch (e) { // a currency code this browser does not know
-      return currency.toUpperCase() + "\u00a0" + value.toFixed(decimals);
-    }
-  }
-
-  // shop: { inPicker(slug), pending, busy, payLinks (Maps by slug), add(pack), buy(pack) }
-  function row(pack, shop) {
-    const item = el("li", { className: "item" });
-    item.dataset.pack = pack.slug;
-    const link = el("a", { className: "item-link", href: pack.url, target: "_blank", rel: "noopener",
-                           title: "All stickers, license and attribution (opens a new tab)" });
-    const text = el("span", { className: "item-text" });
-    const previews = el("span", { className: "item-previews" });
-    pack.previews.slice(1).forEach((url) => previews.append(image(url, 22)));
-    text.append(el("span", { className: "item-name" }, pack.name), facts(pack, shop), previews);
-    link.append(image(pack.icon_url, 40, "item-icon"), text);
-    item.append(link, control(pack, shop));
-    return item;
-  }
-
-  // "3 stickers · $0.50 · awaiting payment", where the price never breaks across lines.
-  function facts(pack, shop) {
-    const meta = el("span", { className: "item-meta" }, pack.stickers + (pack.stickers === 1 ? " sticker · " : " stickers · "));
-    meta.append(el("span", { className: "price" }, pack.free ? "Free" : price(pack)));
-    if (shop.pending.has(pack.slug)) meta.append(" · awaiting payment");
-    else if (pack.owned && !pack.free && !shop.inPicker(pack.slug)) meta.append(" · yours, hidden");
-    return meta;
-  }
-
-  function control(pack, shop) {
-    const slug = pack.slug;
-    if (shop.inPicker(slug)) return el("span", { className: "badge owned" }, "✓ In your picker");
-    if (shop.busy.has(slug)) {
-      const working = el("button", { type: "button", className: "act" }, shop.busy.get(slug));
-      working.setAttribute("aria-disabled", "true"); // still focusable; a second click does nothing
-      return working;
-    }
-    if (shop.payLinks.has(slug)) {
-      const pay = el("a", { className: "act", href: shop.payLinks.get(slug), target: "_blank", rel: "noopener" }, "Pay");
-      pay.setAttribute("aria-label", "Pay: " + pack.name + " (opens Stripe Checkout in a new tab)");
-      return pay;
-    }
-    if (pack.free || pack.owned) return button("Add", "Add " + pack.name + " to your picker", () => shop.add(pack));
-    if (!pack.for_sale) return el("span", { className: "badge" }, "Not for sale");
-    // The accessible name starts with the visible text, so "Buy $0.50" works as a voice command.
-    const text = "Buy " + price(pack);
-    return button(text, text + ": " + pack.name + " (opens Stripe Checkout in a new tab)", () => shop.buy(pack));
-  }
-
-  function button(text, label, onClick) {
-    const control = el("button", { type: "button", className: "act" }, text);
-    control.setAttribute("aria-label", label);
-    control.addEventListener("click", onClick);
-    return control;
-  }
-
-  // One short line over the list (what stands between the user and buying, and the way past it),
-  // with the longer reason behind a "Why?" disclosure. `about`: { state (identity.js), selling,
-  // anyPaid, signIn() }.
-  function fillNote(note, about) {
-    const line = noteLine(about);
-    const key = line ? line.text + "|" + (line.action || "") : "";
-    if (note.dataset.key === key) return; // unchanged: an open "Why?" and the focus stay put
-    note.dataset.key = key;
-    note.hidden = !line;
-    note.replaceChildren();
-    if (!line) return;
-    note.append(line.text);
-    if (line.action) {
-      const action = el("button", { type: "button", className: "link" }, line.action);
-      action.addEventListener("click", () => about.signIn());
-      note.append(" ", action);
-    }
-    if (line.why) note.append(" ", ...disclosure(line.why));
-  }
-
-  function noteLine({ state, selling, anyPaid }) {
-    const needs = (selling ? "Buying" : "Adding") + " needs your Matrix identity.";
-    const closed = !selling && anyPaid ? "Paid packs are not for sale here at the moment. " : "";
-    if (state === "signing-in") return { text: closed + "Checking your Matrix identity…" };
-    if (state === "declined") return { text: closed + needs, action: "Verify identity" };
-    if (state === "failed") return { text: closed + "Your Matrix identity could not be verified.", action: "Try again" };
-    if (state === "no-client") {
-      return { text: closed + needs, why: "Only your Matrix client (such as Element) can share it, and "
-               + "this picker is not open in one: open it from the sticker button of a chat." };
-    }
-    return closed ? { text: closed.trim() } : null;
-  }
-
-  function disclosure(text) {
-    const toggle = el("button", { type: "button", className: "link" }, "Why?");
-    const detail = el("span", { className: "why", hidden: true }, text);
-    detail.id = "store-note-why";
-    toggle.setAttribute("aria-expanded", "false");
-    toggle.setAttribute("aria-controls", detail.id);
-    toggle.addEventListener("click", () => {
-      detail.hidden = !detail.hidden;
-      toggle.setAttribute("aria-expanded", String(!detail.hidden));
-    });
-    return [toggle, detail];
-  }
-
-  window.hexpackStoreView = { el, price, row, fillNote };
-})();
-})();
-} catch (error) { setTimeout(() => { throw error; }); }
-
-/* source: js/store.js */
-try {
-(function () {
 // Hexpack store tab: the published packs, a page at a time (GET /api/v1/store and its `next` cursor:
 // more load as the "More packs" button scrolls into view or is chosen), with Add (free packs) and Buy (Stripe Checkout in a new
 // tab, since Checkout cannot be framed and the picker's sandbox forbids top navigation). Loaded on
@@ -170,7 +29,6 @@ try {
   const more = el("button", { type: "button", className: "link store-more", hidden: true }, "More packs");
   view.append(heading, note, list, empty, more);
   const SEARCH_DELAY = 250;
-
   let catalogue = null; // the answers of GET /api/v1/store so far: their packs, and the last `next`
   let loadedFor = undefined; // the token that answer was for
   let loadedQuery = ""; // the search (?q=) it answered
@@ -185,17 +43,10 @@ try {
   let pollUntil = 0;
   let widgetVisible = true;
   // What store-render.js draws each row from.
+  const inPicker = (slug) => !!document.getElementById("pack-" + slug);
   const shop = { inPicker, pending, busy, payLinks, add: addPack, buy };
-
-  function isOpen() {
-    return !view.hidden;
-  }
-
-  function toggle() {
-    if (isOpen()) close();
-    else open();
-  }
-
+  const isOpen = () => !view.hidden;
+  const toggle = () => (isOpen() ? close() : open());
   function open() {
     scrollBefore = window.scrollY;
     show(true);
@@ -203,14 +54,10 @@ try {
     if (!catalogue || loadedFor !== token() || loadedQuery) load("");
     else render();
   }
-
-  function close() {
-    show(false);
-  }
-
+  const close = () => show(false);
   // The store in place of the stickers (storeShown) or back; each keeps its own scroll position.
   function show(storeShown) {
-    resetSearch(storeShown ? "Search the store" : "Search stickers");
+    storeView.resetSearch(search, storeShown ? "Search the store" : "Search stickers");
     view.hidden = !storeShown;
     main.hidden = storeShown;
     tabs.hidden = storeShown;
@@ -218,33 +65,12 @@ try {
     button.textContent = storeShown ? "Stickers" : "Store";
     window.scrollTo(0, storeShown ? 0 : scrollBefore);
   }
-
-  // The search box filters the store while it is open, the stickers otherwise.
-  function resetSearch(placeholder) {
-    search.placeholder = placeholder;
-    if (search.value) {
-      search.value = "";
-      search.dispatchEvent(new Event("input"));
-    }
-  }
-
-  function token() {
-    return identity ? identity.token : null;
-  }
-
-  function storeUrl(query, cursor) {
-    const params = new URLSearchParams();
-    if (query) params.set("q", query);
-    if (cursor) params.set("cursor", cursor);
-    const tail = params.toString();
-    return "/api/v1/store" + (tail ? "?" + tail : "");
-  }
-
+  const token = () => (identity ? identity.token : null);
   // The first page for `query` (replacing what is shown), or with `append` the page after the last.
   async function load(query, append) {
     const request = {};
     loading = request;
-    const url = storeUrl(query, append ? catalogue.next : null);
+    const url = storeView.storeUrl(query, append ? catalogue.next : null);
     try {
       const response = token() ? await identity.fetch(url) : await fetch(url, { credentials: "omit" });
       const page = await answer(response);
@@ -262,14 +88,12 @@ try {
       if (loading === request) { loading = null; more.disabled = false; }
     }
   }
-
   function loadMore() {
     if (loading || !catalogue || !catalogue.next) return;
     more.disabled = true;
     more.textContent = "Loading more packs…";
     load(loadedQuery, true);
   }
-
   more.addEventListener("click", () => {
     const last = list.querySelector("li.item:last-child .item-link");
     loadMore();
@@ -280,12 +104,10 @@ try {
       if (entries.some((entry) => entry.isIntersecting) && isOpen()) loadMore();
     }).observe(more);
   }
-
   // The whole catalogue is here: search the loaded rows, no server needed.
   function complete() {
     return !!catalogue && !loadedQuery && !catalogue.next;
   }
-
   function showLoadFailure(error) {
     const reason = error.status ? error.message : "the server did not answer";
     const retry = el("button", { type: "button", className: "link" }, "Retry");
@@ -296,7 +118,6 @@ try {
     });
     empty.replaceChildren("Could not load the store (" + reason + "). ", retry);
   }
-
   function render() {
     renderNote();
     if (!catalogue) return;
@@ -315,7 +136,6 @@ try {
       if (again) (again.querySelector(part) || again.querySelector(".item-link")).focus();
     }
   }
-
   function renderNote() {
     storeView.fillNote(note, {
       state: identity ? identity.state : "no-client",
@@ -324,11 +144,6 @@ try {
       signIn: () => identity.signIn(),
     });
   }
-
-  function inPicker(slug) {
-    return !!document.getElementById("pack-" + slug);
-  }
-
   function needIdentity() {
     if (token()) return false;
     const state = identity ? identity.state : "no-client";
@@ -336,7 +151,6 @@ try {
     say("Buying and adding packs needs your Matrix identity" + (retry ? ": choose “" + retry + "” above." : "."));
     return true;
   }
-
   function addPack(pack) {
     if (needIdentity()) return;
     busy.set(pack.slug, "Adding…");
@@ -348,7 +162,6 @@ try {
       .catch((error) => say("Could not add " + pack.name + ": " + error.message))
       .finally(() => { busy.delete(pack.slug); render(); });
   }
-
   function buy(pack) {
     if (needIdentity()) return;
     const open = checkoutTabs.get(pack.slug);
@@ -357,7 +170,7 @@ try {
       return;
     }
     // Open the tab now, inside the click: once the API has answered the browser would block it.
-    const tab = openBlankTab();
+    const tab = storeView.openBlankTab();
     if (tab) checkoutTabs.set(pack.slug, tab);
     busy.set(pack.slug, "Opening…");
     render();
@@ -369,7 +182,6 @@ try {
       .catch((error) => checkoutFailed(pack, tab, error))
       .finally(() => { busy.delete(pack.slug); render(); });
   }
-
   function checkoutReady(pack, tab, url) {
     watch(pack);
     if (tab && !tab.closed) {
@@ -381,7 +193,6 @@ try {
           ": choose “Pay” to open Stripe Checkout.");
     }
   }
-
   function checkoutFailed(pack, tab, error) {
     if (tab) tab.close();
     checkoutTabs.delete(pack.slug);
@@ -391,25 +202,12 @@ try {
     }
     say(error.status === 409 ? error.message : "Could not start the payment: " + error.message);
   }
-
-  function openBlankTab() {
-    const tab = window.open("", "_blank");
-    if (!tab) return null;
-    try {
-      tab.opener = null; // the payment page gets no handle on the picker
-      tab.document.title = "Stripe Checkout";
-      tab.document.body.textContent = "Opening Stripe Checkout…";
-    } catch (e) { /* the tab works without its placeholder text */ }
-    return tab;
-  }
-
   // --- After Buy: refresh the user's picker until the pack is in it.
   function watch(pack) {
     pending.set(pack.slug, pack.name);
     pollUntil = Date.now() + POLL_FOR;
     schedule();
   }
-
   function schedule() {
     clearTimeout(pollTimer);
     pollTimer = null;
@@ -422,12 +220,10 @@ try {
     }
     if (document.visibilityState === "visible" && widgetVisible) pollTimer = setTimeout(poll, POLL_EVERY);
   }
-
   function poll() {
     pollTimer = null;
     identity.refresh().catch(() => {}).then(schedule);
   }
-
   widget.on("packs", () => {
     pending.forEach((name, slug) => {
       if (!inPicker(slug)) return;
@@ -441,23 +237,19 @@ try {
     if (!pending.size) schedule();
     if (catalogue) render();
   });
-
   widget.on("identity", () => {
     if (!isOpen()) return;
     if (token() && loadedFor !== token()) load(loadedQuery);
     else renderNote();
   });
-
   widget.on("visibility", (visible) => {
     widgetVisible = !!visible; // identity.js refreshes the picker when it is shown again
     schedule();
   });
-
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && pending.size) poll();
     else schedule();
   });
-
   // --- Keyboard and search.
   function filter() {
     const terms = widget.searchTerms(search.value);
@@ -476,7 +268,6 @@ try {
     }
     if (asking) more.hidden = true;
   }
-
   // Rows already here filter at once; past a partial catalogue the server answers the search.
   search.addEventListener("input", () => {
     if (!isOpen() || !catalogue) return;
@@ -497,8 +288,5 @@ try {
     close();
     button.focus();
   });
-
   widget.store = { toggle, open, close };
 })();
-})();
-} catch (error) { setTimeout(() => { throw error; }); }
