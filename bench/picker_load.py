@@ -175,10 +175,10 @@ def server_cpu_seconds(master: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def wrk(url: str, *, duration: int, connections: int, threads: int, server: int) -> dict:
+def wrk(url: str, *, duration: int, connections: int, threads: int, server: int, headers: tuple = ()) -> dict:
     cpu_before = server_cpu_seconds(server)
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency",
-               "-H", "Accept-Encoding: gzip", url]
+               "-H", "Accept-Encoding: gzip", *headers, url]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     cpu = server_cpu_seconds(server) - cpu_before
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.M))

@@ -15,7 +15,7 @@ from app.auth.tokens import get_or_create_user
 from app.extensions import db
 from app.library import services as library
 from app.models import Order, Sticker, StripeEvent
-from tests.factories import imported_pack, price
+from tests.factories import imported_pack, pack_row, price
 from tests.support.wait import wait_for_js, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.synapse]
@@ -341,3 +341,34 @@ def test_a_store_that_could_not_load_offers_a_retry(browser_page, live_server, r
     page.locator('#store li[data-pack="blobs"]').wait_for()
     assert len(calls) == 2 and status.is_hidden()
     assert page.evaluate("document.activeElement.textContent") == "Store"  # not lost with the button
+
+
+def test_a_large_store_loads_more_packs_and_searches_on_the_server(browser_page, live_server):
+    for n in range(1, 61):  # 60 packs: more than a page (50)
+        pack_row(f"pack-{n:02d}", name="Zebra" if n == 58 else f"Pack {n:02d}", position=n)
+    page = browser_page
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if "/api/v1/store" in request.url else None)
+    page.goto(live_server.url + "/api/widgets/stickerpicker?theme=light")
+    page.locator("#store-button").click()
+    rows = page.locator("#store li.item")
+    rows.first.wait_for()
+    assert rows.count() == 50
+    more = page.get_by_role("button", name="More packs")
+    assert more.is_visible()
+    # Not in the 50 loaded rows: the server finds it.
+    page.locator("#search").fill("zebra")
+    page.locator('#store li[data-pack="pack-58"]').wait_for()
+    wait_until(lambda: rows.count() == 1)
+    assert any("q=zebra" in url for url in asked) and more.is_hidden()
+    page.locator("#search").fill("")
+    wait_until(lambda: rows.count() == 50)
+    more.scroll_into_view_if_needed()  # scrolling to the end loads the next page
+    page.locator('#store li[data-pack="pack-60"]').wait_for()
+    assert rows.count() == 60 and more.is_hidden()
+    # The whole catalogue is here now: search filters the rows without asking the server.
+    before = len(asked)
+    page.locator("#search").fill("pack 07")
+    wait_until(lambda: page.locator("#store li.item:not([hidden])").count() == 1)
+    page.wait_for_timeout(400)  # longer than the search delay: no request went out
+    assert len(asked) == before

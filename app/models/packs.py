@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -14,8 +14,10 @@ class Pack(db.Model):
     """A sticker pack: free when price_amount is 0."""
 
     __tablename__ = "packs"
-    # AUTOINCREMENT: SQLite would otherwise hand a deleted pack's id to the next one.
-    __table_args__ = {"sqlite_autoincrement": True}
+    # AUTOINCREMENT: SQLite would otherwise hand a deleted pack's id to the next one. The indexes
+    # serve the store's pages in catalogue order and every picker's published free packs.
+    __table_args__ = (Index("ix_packs_status_position", "status", "position", "id"),
+                      Index("ix_packs_status_price_amount", "status", "price_amount"), {"sqlite_autoincrement": True})
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(120))

@@ -15,6 +15,7 @@ concurrent pack changes, so a larger generation is always committed after a smal
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy import event, func, select, update
@@ -116,8 +117,11 @@ def watch() -> None:
     seen = _seen()
     if time.monotonic() - seen.checked_at < CHECK_INTERVAL:
         return
+    # On the session's connection when the request holds one already: taking a second one per
+    # request lets a full pool wait on itself (every request holding one, asking for another).
+    in_session = db.session().in_transaction()
     try:
-        with db.engine.connect() as connection:
+        with nullcontext(db.session.connection()) if in_session else db.engine.connect() as connection:
             generation = connection.execute(READ_GENERATION).scalar()
     except SQLAlchemyError as error:
         if not is_database_unavailable(error):

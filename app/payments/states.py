@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Iterable
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Order, utcnow
@@ -108,17 +109,23 @@ def transition(order: Order, target: OrderStatus, *, only_from: Iterable[OrderSt
 
 def update_if(order: Order, statuses: Iterable[OrderStatus], **values) -> bool:
     """UPDATE the order only if its status is still one of `statuses`; True if this call did it."""
-    result = db.session.execute(
+    # RETURNING refreshes `order` in the same round trip (populate_existing); a refused move
+    # re-reads it, as the row may have moved under us.
+    updated = db.session.scalars(
         update(Order).where(Order.id == order.id, Order.status.in_([str(status) for status in statuses]))
-        .values(updated_at=utcnow(), **values)
-    )
-    db.session.refresh(order)
-    return result.rowcount == 1
+        .values(updated_at=utcnow(), **values).returning(Order)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    ).first()
+    if updated is None:
+        db.session.refresh(order)
+    return updated is not None
 
 
 def order_for_update(*, public_id: str | None) -> Order | None:
     """The order, row-locked until the transaction ends (SELECT ... FOR UPDATE on PostgreSQL)."""
     if not public_id:
         return None
-    return db.session.scalar(select(Order).where(Order.public_id == public_id).with_for_update()
+    # The buyer and the pack come in the same query: every fulfilment's audit line names them.
+    return db.session.scalar(select(Order).where(Order.public_id == public_id).with_for_update(of=Order)
+                             .options(joinedload(Order.user, innerjoin=True), joinedload(Order.pack, innerjoin=True))
                              .execution_options(populate_existing=True))

@@ -1,28 +1,71 @@
 """The public store's read side: published packs with their stickers, in catalogue order."""
 from __future__ import annotations
 
+import re
+from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
+from app.caching import app_cache
+from app.exceptions import InvalidInput
 from app.extensions import db
 from app.media.urls import media_url
 from app.models import Entitlement, Pack, Sticker, User
+from app.packs import generation
 from app.packs.entitlements import owns
 from app.packs.ownership import published_pack
 
 PREVIEWS = 4  # stickers shown beside a pack in the picker's store tab
+PAGE_SIZE = 50  # packs per page of GET /api/v1/store unless `limit` says otherwise
+MAX_PAGE_SIZE = 200
+MAX_TERMS = 8  # words of a store search that are matched
+CACHED_PAGES = 256  # store pages each process keeps (per catalogue generation)
+_LISTED = (Pack.id, Pack.slug, Pack.name, Pack.description, Pack.author, Pack.license, Pack.price_amount,
+           Pack.currency, Pack.creator_id)
+
+
+@dataclass(frozen=True)
+class StorePack:
+    """A published pack's listed fields, read once per catalogue generation and shared by requests."""
+
+    id: int
+    slug: str
+    name: str
+    description: str
+    author: str
+    license: str
+    price_amount: int
+    currency: str
+    creator_id: int | None
+
+    @property
+    def is_free(self) -> bool:
+        return self.price_amount == 0
 
 
 @dataclass(frozen=True)
 class CatalogueEntry:
     """A published pack as the picker's store tab lists it."""
 
-    pack: Pack
+    pack: StorePack
     stickers: int
     previews: list[str]  # thumbnail URLs of the first stickers; the first is the pack's icon
     owned: bool | None  # a live entitlement (bought, granted, added); None when nobody is signed in
+
+
+class _PageCache(OrderedDict):
+    """The last pages asked for (searches are anyone's words: bounded, least recently used out)."""
+
+    def fetch(self, key, read):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        self[key] = value = read()
+        while len(self) > CACHED_PAGES:
+            self.popitem(last=False)
+        return value
 
 
 def store_packs() -> list[Pack]:
@@ -43,21 +86,62 @@ def owns_pack(*, user: User, pack: Pack) -> bool:
     return owns(user_id=user.id, pack_id=pack.id)
 
 
-def catalogue(*, user: User | None) -> list[CatalogueEntry]:
-    """Every published pack with its sticker count and previews, marked owned for `user`."""
-    packs = list(db.session.scalars(
-        select(Pack).where(Pack.status == "published").order_by(Pack.position, Pack.id)))
+@dataclass(frozen=True)
+class CataloguePage:
+    """One page of the store tab's catalogue and the cursor of the next (None on the last page)."""
+
+    entries: list[CatalogueEntry]
+    next_cursor: str | None
+
+
+def catalogue(*, user: User | None, query: str = "", cursor: str | None = None,
+              limit: int = PAGE_SIZE) -> CataloguePage:
+    """Published packs in catalogue order, from after `cursor`, whose name, author, description or
+    slug contain every word of `query`; with sticker counts and previews, marked owned for `user`.
+
+    Keyset pagination on (position, id), so a page costs the same at any depth and packs added or
+    moved meanwhile are neither skipped twice nor lost from the pages not yet read. Pages are
+    cached per process until the catalogue generation moves; only `owned` is read per request."""
+    terms = tuple(query.lower().split()[:MAX_TERMS])
+    after = parse_cursor(cursor) if cursor is not None else None
+    generation.watch()  # another worker or instance changed a pack: forget the cached pages
+    pages = app_cache("store.pages", _PageCache, forget_on_commit=True, catalogue=True)
+    rows, next_cursor = pages.fetch((terms, after, limit), lambda: _read_page(terms, after, limit))
+    owned = _owned(user, [pack.id for pack, _count, _urls in rows])
+    entries = [CatalogueEntry(pack=pack, stickers=count, previews=urls,
+                              owned=None if user is None else pack.id in owned) for pack, count, urls in rows]
+    return CataloguePage(entries=entries, next_cursor=next_cursor)
+
+
+def _read_page(terms: tuple[str, ...], after: tuple[int, int] | None, limit: int):
+    statement = select(*_LISTED, Pack.position).where(Pack.status == "published")
+    for term in terms:
+        statement = statement.where(or_(*(func.lower(column).contains(term, autoescape=True)
+                                          for column in (Pack.name, Pack.author, Pack.description, Pack.slug))))
+    if after is not None:
+        statement = statement.where(tuple_(Pack.position, Pack.id) > tuple_(*after))
+    found = db.session.execute(statement.order_by(Pack.position, Pack.id).limit(limit + 1)).all()
+    more = len(found) > limit
+    packs = [StorePack(*row[:-1]) for row in found[:limit]]
     previews = _previews([pack.id for pack in packs])
-    owned: set[int] = set()
-    if user is not None:
-        owned = set(db.session.scalars(select(Entitlement.pack_id).where(
-            Entitlement.user_id == user.id, Entitlement.revoked_at.is_(None))))
-    entries = []
-    for pack in packs:
-        count, urls = previews.get(pack.id, (0, []))
-        entries.append(CatalogueEntry(pack=pack, stickers=count, previews=urls,
-                                      owned=None if user is None else pack.id in owned))
-    return entries
+    rows = [(pack, *previews.get(pack.id, (0, []))) for pack in packs]
+    last = found[limit - 1] if more else None
+    return rows, (f"{last.position}.{last.id}" if more else None)
+
+
+def parse_cursor(cursor: str) -> tuple[int, int]:
+    """The (position, id) a `next` cursor names; InvalidInput for anything else."""
+    match = re.fullmatch(r"(-?\d{1,18})\.(\d{1,18})", cursor)
+    if match is None:
+        raise InvalidInput("cursor must be the 'next' value of the previous page.")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _owned(user: User | None, pack_ids: list[int]) -> set[int]:
+    if user is None or not pack_ids:
+        return set()
+    return set(db.session.scalars(select(Entitlement.pack_id).where(
+        Entitlement.user_id == user.id, Entitlement.pack_id.in_(pack_ids), Entitlement.revoked_at.is_(None))))
 
 
 def _previews(pack_ids: list[int]) -> dict[int, tuple[int, list[str]]]:

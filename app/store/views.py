@@ -7,19 +7,19 @@ stays cacheable for anonymous visitors (Vary: Cookie) and is never cached once i
 """
 import json
 
-from flask import flash, g, jsonify, make_response, redirect, render_template, url_for
+from flask import flash, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.assets import asset_url
 from app.auth.request import optional_user, require_user
-from app.exceptions import AppError
+from app.exceptions import AppError, InvalidInput
 from app.exports.access import may_use
 from app.library.services import add_to_picker
 from app.media.urls import media_url
 from app.payments.money import minor_unit_digits
 from app.payments.payouts import not_for_sale_now
 from app.payments.services import payments_enabled, start_checkout_returning_here
-from app.store.services import catalogue, owns_pack, store_pack, store_packs
+from app.store.services import MAX_PAGE_SIZE, PAGE_SIZE, catalogue, owns_pack, store_pack, store_packs
 from app.web.policy import PAGE, TOKEN_API, PolicyBlueprint
 from app.web.public_url import shareable_public_url
 
@@ -107,16 +107,26 @@ def _to_signin(slug: str):
 
 @api.get("/api/v1/store")
 def store_catalogue():
-    """Every published pack for the picker's store tab; `owned` is set when a Bearer token is sent."""
+    """A page of the published packs for the picker's store tab (`?q=` searches, `?cursor=` is the
+    previous page's `next`); `owned` is set when a Bearer token is sent."""
     user = optional_user()
     for_sale = payments_enabled()
-    entries = catalogue(user=user)
-    paused = not_for_sale_now([entry.pack for entry in entries])
-    response = jsonify(packs=[_entry_json(entry, for_sale and entry.pack.id not in paused) for entry in entries],
-                       payments=for_sale, user_id=user.matrix_id if user else None)
+    page = catalogue(user=user, query=request.args.get("q", "")[:200], cursor=request.args.get("cursor") or None,
+                     limit=_page_size(request.args.get("limit")))
+    paused = not_for_sale_now([entry.pack for entry in page.entries])
+    response = jsonify(packs=[_entry_json(entry, for_sale and entry.pack.id not in paused) for entry in page.entries],
+                       next=page.next_cursor, payments=for_sale, user_id=user.matrix_id if user else None)
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Vary"] = "Authorization"
     return response
+
+
+def _page_size(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return PAGE_SIZE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}.")
+    return int(raw)
 
 
 @api.post("/api/v1/me/packs/<slug>/add")

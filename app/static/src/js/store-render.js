@@ -35,6 +35,36 @@
     }
   }
 
+  // The store API's URL for a search and a page (the previous answer's `next`).
+  function storeUrl(query, cursor) {
+    const params = new URLSearchParams();
+    if (query) params.set("q", query);
+    if (cursor) params.set("cursor", cursor);
+    const tail = params.toString();
+    return "/api/v1/store" + (tail ? "?" + tail : "");
+  }
+
+  // A blank tab opened inside the click (browsers block one opened later), without a handle on us.
+  function openBlankTab() {
+    const tab = window.open("", "_blank");
+    if (!tab) return null;
+    try {
+      tab.opener = null; // the payment page gets no handle on the picker
+      tab.document.title = "Stripe Checkout";
+      tab.document.body.textContent = "Opening Stripe Checkout…";
+    } catch (e) { /* the tab works without its placeholder text */ }
+    return tab;
+  }
+
+  // The search box searches the store while it is open, the stickers otherwise.
+  function resetSearch(search, placeholder) {
+    search.placeholder = placeholder;
+    if (search.value) {
+      search.value = "";
+      search.dispatchEvent(new Event("input"));
+    }
+  }
+
   // shop: { inPicker(slug), pending, busy, payLinks (Maps by slug), add(pack), buy(pack), selling() }
   function row(pack, shop) {
     const item = el("li", { className: "item" });
@@ -140,5 +170,5 @@
     return [toggle, detail];
   }
 
-  window.hexpackStoreView = { el, price, row, fillNote };
+  window.hexpackStoreView = { el, price, row, fillNote, storeUrl, openBlankTab, resetSearch };
 })();

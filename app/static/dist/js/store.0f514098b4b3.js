@@ -1,8 +1,10 @@
-// Hexpack store tab: every published pack, with Add (free packs) and Buy (Stripe Checkout in a new
+// Hexpack store tab: the published packs, a page at a time (GET /api/v1/store and its `next` cursor:
+// more load as the "More packs" button scrolls into view or is chosen), with Add (free packs) and Buy (Stripe Checkout in a new
 // tab, since Checkout cannot be framed and the picker's sandbox forbids top navigation). Loaded on
 // demand by picker.js after store-render.js (window.hexpackStoreView: the rows and the note); uses
 // window.hexpackWidget (say, on, searchTerms), its identity (identity.js: token, authorised fetch,
 // refresh of the user's picker) and window.hexpackTransport.jsonAnswer.
+// Search runs in the loaded rows while the whole catalogue is loaded, on the server (?q=) otherwise.
 // After Buy it refreshes the picker every few seconds while it is visible, until the pack shows up.
 "use strict";
 (() => {
@@ -24,10 +26,14 @@
   const list = el("ul", { className: "store-list" });
   const empty = el("p", { className: "empty" }, "Loading the store…");
   empty.setAttribute("role", "status"); // loading, failed, nothing found: said as it changes
-  view.append(heading, note, list, empty);
-
-  let catalogue = null; // the last answer of GET /api/v1/store
+  const more = el("button", { type: "button", className: "link store-more", hidden: true }, "More packs");
+  view.append(heading, note, list, empty, more);
+  const SEARCH_DELAY = 250;
+  let catalogue = null; // the answers of GET /api/v1/store so far: their packs, and the last `next`
   let loadedFor = undefined; // the token that answer was for
+  let loadedQuery = ""; // the search (?q=) it answered
+  let loading = null; // the request running now, so a newer one makes its answer stale
+  let searchTimer = null;
   let scrollBefore = 0;
   const pending = new Map(); // slug -> name of packs bought here that the picker does not show yet
   const busy = new Map(); // slug -> label, while its Add or Buy request runs
@@ -37,33 +43,22 @@
   let pollUntil = 0;
   let widgetVisible = true;
   // What store-render.js draws each row from.
+  const inPicker = (slug) => !!document.getElementById("pack-" + slug);
   // selling(): the server takes payments at all (a paid pack may still be paused: its creator cannot be paid yet).
   const shop = { inPicker, pending, busy, payLinks, add: addPack, buy, selling: () => !!(catalogue && catalogue.payments) };
-
-  function isOpen() {
-    return !view.hidden;
-  }
-
-  function toggle() {
-    if (isOpen()) close();
-    else open();
-  }
-
+  const isOpen = () => !view.hidden;
+  const toggle = () => (isOpen() ? close() : open());
   function open() {
     scrollBefore = window.scrollY;
     show(true);
     heading.focus({ preventScroll: true });
-    if (!catalogue || loadedFor !== token()) load();
+    if (!catalogue || loadedFor !== token() || loadedQuery) load("");
     else render();
   }
-
-  function close() {
-    show(false);
-  }
-
+  const close = () => show(false);
   // The store in place of the stickers (storeShown) or back; each keeps its own scroll position.
   function show(storeShown) {
-    resetSearch(storeShown ? "Search the store" : "Search stickers");
+    storeView.resetSearch(search, storeShown ? "Search the store" : "Search stickers");
     view.hidden = !storeShown;
     main.hidden = storeShown;
     tabs.hidden = storeShown;
@@ -71,43 +66,59 @@
     button.textContent = storeShown ? "Stickers" : "Store";
     window.scrollTo(0, storeShown ? 0 : scrollBefore);
   }
-
-  // The search box filters the store while it is open, the stickers otherwise.
-  function resetSearch(placeholder) {
-    search.placeholder = placeholder;
-    if (search.value) {
-      search.value = "";
-      search.dispatchEvent(new Event("input"));
-    }
-  }
-
-  function token() {
-    return identity ? identity.token : null;
-  }
-
-  async function load() {
+  const token = () => (identity ? identity.token : null);
+  // The first page for `query` (replacing what is shown), or with `append` the page after the last.
+  async function load(query, append) {
+    const request = {};
+    loading = request;
+    const url = storeView.storeUrl(query, append ? catalogue.next : null);
     try {
-      const response = token() ? await identity.fetch("/api/v1/store")
-        : await fetch("/api/v1/store", { credentials: "omit" });
-      catalogue = await answer(response);
+      const response = token() ? await identity.fetch(url) : await fetch(url, { credentials: "omit" });
+      const page = await answer(response);
+      if (loading !== request) return; // a newer search or page was asked for meanwhile
+      if (append) catalogue = Object.assign(page, { packs: catalogue.packs.concat(page.packs) });
+      else catalogue = page;
       loadedFor = token();
+      loadedQuery = query;
       render();
     } catch (error) {
+      if (loading !== request) return;
       if (!catalogue) showLoadFailure(error);
+      else say("Could not load more packs: " + (error.status ? error.message : "the server did not answer"));
+    } finally {
+      if (loading === request) { loading = null; more.disabled = false; }
     }
   }
-
+  function loadMore() {
+    if (loading || !catalogue || !catalogue.next) return;
+    more.disabled = true;
+    more.textContent = "Loading more packs…";
+    load(loadedQuery, true);
+  }
+  more.addEventListener("click", () => {
+    const last = list.querySelector("li.item:last-child .item-link");
+    loadMore();
+    if (last) last.focus({ preventScroll: true }); // the button goes while the next page loads
+  });
+  if ("IntersectionObserver" in window) { // scrolling to the end loads the next page
+    new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting) && isOpen()) loadMore();
+    }).observe(more);
+  }
+  // The whole catalogue is here: search the loaded rows, no server needed.
+  function complete() {
+    return !!catalogue && !loadedQuery && !catalogue.next;
+  }
   function showLoadFailure(error) {
     const reason = error.status ? error.message : "the server did not answer";
     const retry = el("button", { type: "button", className: "link" }, "Retry");
     retry.addEventListener("click", () => {
       heading.focus({ preventScroll: true }); // where opening the store puts it, as this button goes
       empty.textContent = "Loading the store…";
-      load();
+      load(search.value.trim());
     });
     empty.replaceChildren("Could not load the store (" + reason + "). ", retry);
   }
-
   function render() {
     renderNote();
     if (!catalogue) return;
@@ -116,15 +127,16 @@
     const row = focused && list.contains(focused) ? focused.closest("li.item") : null;
     const part = focused && (focused.dataset.refocus || (focused.classList.contains("item-link") ? ".item-link" : ".act"));
     list.replaceChildren(...catalogue.packs.map((pack) => storeView.row(pack, shop)));
-    empty.textContent = catalogue.packs.length ? "" : "No packs in the store yet.";
+    empty.textContent = catalogue.packs.length ? "" : loadedQuery ? "No packs match your search." : "No packs in the store yet.";
     empty.hidden = catalogue.packs.length > 0;
+    more.hidden = !catalogue.next;
+    more.textContent = "More packs";
     filter();
     if (row) {
       const again = list.querySelector('li[data-pack="' + CSS.escape(row.dataset.pack) + '"]');
       if (again) (again.querySelector(part) || again.querySelector(".item-link")).focus();
     }
   }
-
   function renderNote() {
     storeView.fillNote(note, {
       state: identity ? identity.state : "no-client",
@@ -133,11 +145,6 @@
       signIn: () => identity.signIn(),
     });
   }
-
-  function inPicker(slug) {
-    return !!document.getElementById("pack-" + slug);
-  }
-
   function needIdentity() {
     if (token()) return false;
     const state = identity ? identity.state : "no-client";
@@ -145,7 +152,6 @@
     say("Buying and adding packs needs your Matrix identity" + (retry ? ": choose “" + retry + "” above." : "."));
     return true;
   }
-
   function addPack(pack) {
     if (needIdentity()) return;
     busy.set(pack.slug, "Adding…");
@@ -157,7 +163,6 @@
       .catch((error) => say("Could not add " + pack.name + ": " + error.message))
       .finally(() => { busy.delete(pack.slug); render(); });
   }
-
   function buy(pack) {
     if (needIdentity()) return;
     const open = checkoutTabs.get(pack.slug);
@@ -166,7 +171,7 @@
       return;
     }
     // Open the tab now, inside the click: once the API has answered the browser would block it.
-    const tab = openBlankTab();
+    const tab = storeView.openBlankTab();
     if (tab) checkoutTabs.set(pack.slug, tab);
     busy.set(pack.slug, "Opening…");
     render();
@@ -178,7 +183,6 @@
       .catch((error) => checkoutFailed(pack, tab, error))
       .finally(() => { busy.delete(pack.slug); render(); });
   }
-
   function checkoutReady(pack, tab, url) {
     watch(pack);
     if (tab && !tab.closed) {
@@ -190,7 +194,6 @@
           ": choose “Pay” to open Stripe Checkout.");
     }
   }
-
   function checkoutFailed(pack, tab, error) {
     if (tab) tab.close();
     checkoutTabs.delete(pack.slug);
@@ -200,25 +203,12 @@
     }
     say(error.status === 409 ? error.message : "Could not start the payment: " + error.message);
   }
-
-  function openBlankTab() {
-    const tab = window.open("", "_blank");
-    if (!tab) return null;
-    try {
-      tab.opener = null; // the payment page gets no handle on the picker
-      tab.document.title = "Stripe Checkout";
-      tab.document.body.textContent = "Opening Stripe Checkout…";
-    } catch (e) { /* the tab works without its placeholder text */ }
-    return tab;
-  }
-
   // --- After Buy: refresh the user's picker until the pack is in it.
   function watch(pack) {
     pending.set(pack.slug, pack.name);
     pollUntil = Date.now() + POLL_FOR;
     schedule();
   }
-
   function schedule() {
     clearTimeout(pollTimer);
     pollTimer = null;
@@ -231,12 +221,10 @@
     }
     if (document.visibilityState === "visible" && widgetVisible) pollTimer = setTimeout(poll, POLL_EVERY);
   }
-
   function poll() {
     pollTimer = null;
     identity.refresh().catch(() => {}).then(schedule);
   }
-
   widget.on("packs", () => {
     pending.forEach((name, slug) => {
       if (!inPicker(slug)) return;
@@ -250,40 +238,46 @@
     if (!pending.size) schedule();
     if (catalogue) render();
   });
-
   widget.on("identity", () => {
     if (!isOpen()) return;
-    if (token() && loadedFor !== token()) load();
+    if (token() && loadedFor !== token()) load(loadedQuery);
     else renderNote();
   });
-
   widget.on("visibility", (visible) => {
     widgetVisible = !!visible; // identity.js refreshes the picker when it is shown again
     schedule();
   });
-
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && pending.size) poll();
     else schedule();
   });
-
   // --- Keyboard and search.
   function filter() {
     const terms = widget.searchTerms(search.value);
+    const bySlug = new Map(catalogue.packs.map((pack) => [pack.slug, pack]));
     let shown = 0;
     list.querySelectorAll("li.item").forEach((row) => {
-      const pack = catalogue.packs.find((entry) => entry.slug === row.dataset.pack);
+      const pack = bySlug.get(row.dataset.pack);
       const hay = [pack.name, pack.author, pack.description, pack.slug].join(" ").toLowerCase();
       row.hidden = !terms.every((term) => hay.includes(term));
       if (!row.hidden) shown++;
     });
-    if (catalogue.packs.length) {
+    const asking = !complete() && search.value.trim() !== loadedQuery; // the server's answer is coming
+    if (catalogue.packs.length || asking) {
       empty.hidden = shown > 0;
-      empty.textContent = "No packs match your search.";
+      empty.textContent = asking ? "Searching the store…" : "No packs match your search.";
     }
+    if (asking) more.hidden = true;
   }
-
-  search.addEventListener("input", () => { if (isOpen() && catalogue) filter(); });
+  // Rows already here filter at once; past a partial catalogue the server answers the search.
+  search.addEventListener("input", () => {
+    if (!isOpen() || !catalogue) return;
+    filter();
+    clearTimeout(searchTimer);
+    const query = search.value.trim();
+    if (complete() || query === loadedQuery) return;
+    searchTimer = setTimeout(() => load(query), SEARCH_DELAY);
+  });
   search.addEventListener("keydown", (event) => {
     if (!isOpen() || event.key !== "ArrowDown") return;
     const first = list.querySelector("li.item:not([hidden]) a");
@@ -295,6 +289,5 @@
     close();
     button.focus();
   });
-
   widget.store = { toggle, open, close };
 })();
