@@ -43,7 +43,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (  # highest first
     ("use cases", ("app.*.services", "app.*.*_services", "app.packs.importer", "app.packs.publish", "app.packs.ownership",
                    "app.payments.webhooks", "app.payments.checkout", "app.payments.refunds")),
     ("domain", ("app.*", "app.*.*")),  # the default for a feature's plain modules
-    ("infrastructure", ("app.extensions", "app.config", "app.exceptions", "app.transactions", "app.sqlhelpers",
+    ("infrastructure", ("app.extensions", "app.background", "app.config", "app.exceptions", "app.transactions", "app.sqlhelpers",
                         "app.caching", "app.assets", "app.matrix.*", "app.payments.gateway", "app.payments.stripe_data",
                         "app.payments.connect_gateway", "app.payments.connect_data",
                         "app.packs.images", "app.packs.lottie", "app.packs.video", "app.packs.frames")),

@@ -12,15 +12,10 @@ from functools import wraps
 from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
 
-from app.auth.request import token_from_request
-from app.auth.tokens import user_for_token
+from app.auth.request import token_or_session_user
 from app.exceptions import NotAllowed
-from app.extensions import csrf
 from app.signin.sessions import is_admin
 from app.web.policy import ErrorFormat, TrustPolicy
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
 
 def admin_page(view):
     """For console pages; sets g.admin (the User)."""
@@ -43,13 +38,7 @@ def admin_api(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        raw = token_from_request()
-        if raw is None and current_user.is_authenticated:
-            if request.method not in SAFE_METHODS:
-                csrf.protect()  # a cookie is sent by the browser on its own: require the token
-            user = current_user._get_current_object()
-        else:
-            user = user_for_token(raw)  # 401 M_MISSING_TOKEN / M_UNKNOWN_TOKEN
+        user = token_or_session_user()  # 401 without credentials; CSRF for cookie changes
         if not is_admin(user.matrix_id):
             raise NotAllowed("Only Hexpack's operators (ADMIN_MATRIX_IDS) may do this.")
         g.admin = user

@@ -47,15 +47,7 @@ def user_page(matrix_id: str):
 @bp.post("/admin/users/grant")
 @admin_page
 def grant():
-    matrix_id, slug = request.form.get("user_id", ""), request.form.get("pack", "")
-    try:
-        _state, changed = users.grant(matrix_id=matrix_id, slug=slug, actor=g.admin.matrix_id,
-                                      note=request.form.get("reason"))
-    except AppError as error:
-        return _back_with_error(matrix_id, error)
-    flash(f"Granted {slug} to {matrix_id}." if changed else f"{matrix_id} already had {slug}; nothing changed.",
-          "success" if changed else "info")
-    return redirect(url_for("admin_users.user_page", matrix_id=matrix_id), 303)
+    return _entitlement_form(users.grant, "Granted {slug} to {user}.", "{user} already had {slug}; nothing changed.")
 
 
 @bp.get("/admin/users/revoke")
@@ -73,14 +65,18 @@ def confirm_revoke():
 @bp.post("/admin/users/revoke")
 @admin_page
 def revoke():
+    return _entitlement_form(users.revoke, "Revoked {slug} from {user}.", "{user} did not have {slug}; nothing changed.")
+
+
+def _entitlement_form(change, done: str, unchanged: str):
+    """Grant or revoke from a form, as the admin; back to the user's page with what happened."""
     matrix_id, slug = request.form.get("user_id", ""), request.form.get("pack", "")
     try:
-        _state, changed = users.revoke(matrix_id=matrix_id, slug=slug, actor=g.admin.matrix_id,
-                                       note=request.form.get("reason"))
+        _state, changed = change(matrix_id=matrix_id, slug=slug, actor=g.admin.matrix_id,
+                                 note=request.form.get("reason"))
     except AppError as error:
         return _back_with_error(matrix_id, error)
-    flash(f"Revoked {slug} from {matrix_id}." if changed else f"{matrix_id} did not have {slug}; nothing changed.",
-          "success" if changed else "info")
+    flash((done if changed else unchanged).format(slug=slug, user=matrix_id), "success" if changed else "info")
     return redirect(url_for("admin_users.user_page", matrix_id=matrix_id), 303)
 
 

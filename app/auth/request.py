@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import Callable
 
 from flask import g, request
 from flask_login import current_user
@@ -87,26 +88,34 @@ def require_user_or_session(view):
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def signed_in_api(view):
-    """For JSON APIs any signed-in user may call from a script or a page (e.g. /api/v1/studio/*).
+def token_or_session_user(*, cookie_csrf: Callable[[], None] | None = None) -> User:
+    """The caller of a JSON API that scripts and pages both use.
 
     A Bearer token (IM or widget token), when sent, wins and must be valid; otherwise the web
-    session cookie, whose state changes need the CSRF token (X-CSRFToken header) since a browser
-    sends cookies on its own. No credentials: 401 M_MISSING_TOKEN. Sets g.user. Use on a blueprint
-    whose policy has csrf=False (this decorator checks it for cookies only).
+    session cookie, whose state changes need the CSRF token since a browser sends cookies on its
+    own: `cookie_csrf()` when given (it then checks every method), else the form field or
+    X-CSRFToken header on unsafe methods. No credentials: 401 M_MISSING_TOKEN.
     """
+    from app.extensions import csrf
+
+    raw = token_from_request()
+    if raw is None and current_user.is_authenticated:
+        if cookie_csrf is not None:
+            cookie_csrf()
+        elif request.method not in SAFE_METHODS:
+            csrf.protect()
+        return current_user._get_current_object()
+    return user_for_token(raw)
+
+
+def signed_in_api(view):
+    """For JSON APIs any signed-in user may call from a script or a page (e.g. /api/v1/studio/*):
+    g.user from token_or_session_user. Use on a blueprint whose policy has csrf=False (the CSRF
+    token is checked here, for cookies only)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        from app.extensions import csrf
-
-        raw = token_from_request()
-        if raw is None and current_user.is_authenticated:
-            if request.method not in SAFE_METHODS:
-                csrf.protect()
-            g.user = current_user._get_current_object()
-        else:
-            g.user = user_for_token(raw)
+        g.user = token_or_session_user()
         return view(*args, **kwargs)
 
     return wrapper

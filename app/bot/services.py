@@ -10,7 +10,6 @@ failures whose backoff has passed, so each run is also the sweep that retries th
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 
 from flask import Flask, current_app
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.bot.outbox import PENDING_FLAG, claim_next, enqueue_message, record_failure, record_sent
 from app.bot.rooms import known_room, record_room
+from app.background import AfterCommitRunner
 from app.exceptions import BotNotConfigured, BotRefused, BotUnavailable
 from app.extensions import db
 from app.matrix.bot import BotClient
@@ -115,17 +115,9 @@ def _leave_quietly(client: BotClient, room_id: str) -> None:
 
 # --- delivery right after the commit -------------------------------------------------------
 
-class _Runner:
-    """One background delivery run per app and process; commits during a run ask for one more."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
-        self.again = False
-
-
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION_KEY] = _Runner()
+    app.extensions[EXTENSION_KEY] = AfterCommitRunner("hexpack-bot-delivery", deliver_due, what="bot messages",
+                                                      expected=(BotNotConfigured,))
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _forget_pending)
@@ -140,38 +132,9 @@ def _after_commit(session: Session) -> None:
         return
     app = current_app._get_current_object()
     if app.config.get("BOT_DELIVER_AFTER_COMMIT", True) and EXTENSION_KEY in app.extensions:
-        _start_run(app)
-
-
-def _start_run(app: Flask) -> None:
-    runner: _Runner = app.extensions[EXTENSION_KEY]
-    with runner.lock:
-        if runner.thread is not None:
-            runner.again = True
-            return
-        runner.thread = threading.Thread(target=_run, args=(app, runner), name="hexpack-bot-delivery")
-    runner.thread.start()
-
-
-def _run(app: Flask, runner: _Runner) -> None:
-    while True:
-        try:
-            with app.app_context():
-                deliver_due()
-        except BotNotConfigured as error:
-            log.warning("bot messages stay queued: %s", error.message)
-        except Exception:  # never lost: the rows stay queued for the next run
-            log.exception("bot delivery run failed")
-        with runner.lock:
-            if not runner.again:
-                runner.thread = None
-                return
-            runner.again = False
+        app.extensions[EXTENSION_KEY].start(app)
 
 
 def wait_for_background_delivery(app: Flask, timeout: float = 30) -> None:
     """Block until this process's after-commit delivery run (if any) has finished."""
-    runner: _Runner = app.extensions[EXTENSION_KEY]
-    thread = runner.thread
-    if thread is not None:
-        thread.join(timeout)
+    app.extensions[EXTENSION_KEY].wait(timeout)

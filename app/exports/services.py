@@ -8,7 +8,6 @@ homeserver, find or create the user's room, record the export, write it.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.background import AfterCommitRunner
 from app.exceptions import BotNotConfigured, BotRefused, BotUnavailable
 from app.exports import jobs
 from app.exports.access import usable_pack
@@ -72,17 +72,9 @@ def _write_or_wait(client: BotClient, export_id: int, generation: int) -> int:
 
 # --- the sync run after a commit that marked exports -------------------------------------------
 
-class _Runner:
-    """One background sync run per app and process; commits during a run ask for one more."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
-        self.again = False
-
-
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION_KEY] = _Runner()
+    app.extensions[EXTENSION_KEY] = AfterCommitRunner("hexpack-export-sync", sync_due, what="pack exports",
+                                                      expected=(BotNotConfigured,))
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _forget_pending)
@@ -97,33 +89,9 @@ def _after_commit(session: Session) -> None:
         return
     app = current_app._get_current_object()
     if app.config.get("BOT_DELIVER_AFTER_COMMIT", True) and EXTENSION_KEY in app.extensions:
-        runner: _Runner = app.extensions[EXTENSION_KEY]
-        with runner.lock:
-            if runner.thread is not None:
-                runner.again = True
-                return
-            runner.thread = threading.Thread(target=_run, args=(app, runner), name="hexpack-export-sync")
-        runner.thread.start()
-
-
-def _run(app: Flask, runner: _Runner) -> None:
-    while True:
-        try:
-            with app.app_context():
-                sync_due()
-        except BotNotConfigured as error:
-            log.warning("pack exports stay queued: %s", error.message)
-        except Exception:  # never lost: the rows stay due for the next run
-            log.exception("pack export sync run failed")
-        with runner.lock:
-            if not runner.again:
-                runner.thread = None
-                return
-            runner.again = False
+        app.extensions[EXTENSION_KEY].start(app)
 
 
 def wait_for_background_sync(app: Flask, timeout: float = 60) -> None:
     """Block until this process's after-commit sync run (if any) has finished."""
-    thread = app.extensions[EXTENSION_KEY].thread
-    if thread is not None:
-        thread.join(timeout)
+    app.extensions[EXTENSION_KEY].wait(timeout)

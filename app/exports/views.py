@@ -7,43 +7,21 @@ signed in on the site, whose POSTs need the CSRF token (X-CSRFToken header) like
 from __future__ import annotations
 
 import hashlib
-from functools import wraps
 
 from flask import Response, current_app, g, jsonify, request
 from flask_login import current_user
 
-from app.auth.request import token_from_request
-from app.auth.tokens import user_for_token
+from app.auth.request import signed_in_api, token_from_request
 from app.exports.access import usable_pack
 from app.exports.archive import pack_zip
 from app.exports.content import state_key
 from app.exports.services import export_pack
-from app.extensions import csrf, limiter
+from app.extensions import limiter
 from app.web.policy import ErrorFormat, PolicyBlueprint, TrustPolicy
 
-# CSRF is checked by `signed_in` for cookie-authenticated changes only (a Bearer token needs none).
+# CSRF is checked by `signed_in_api` for cookie-authenticated changes only (a Bearer token needs none).
 EXPORT_API = TrustPolicy(errors=ErrorFormat.JSON, csrf=False, cache_control="no-store")
 bp = PolicyBlueprint("exports_api", __name__, url_prefix="/api/v1/me/packs", policy=EXPORT_API)
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def signed_in(view):
-    """g.user from the Bearer token (which wins when sent) or the web session cookie."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        raw = token_from_request()
-        if raw is None and current_user.is_authenticated:
-            if request.method not in SAFE_METHODS:
-                csrf.protect()
-            g.user = current_user._get_current_object()
-        else:
-            g.user = user_for_token(raw)
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
 def _caller() -> str:
     """Rate-limit key: the token or web session of the request (checked by the view after this)."""
     raw = token_from_request()
@@ -54,7 +32,7 @@ def _caller() -> str:
 
 @bp.post("/<slug>/export")
 @limiter.limit(lambda: current_app.config["RATELIMIT_EXPORT"], key_func=_caller, scope="export")
-@signed_in
+@signed_in_api
 def export(slug: str):
     """Write the pack into the user's Hexpack pack room as MSC2545 state; {"room_id", "state_keys"}."""
     result = export_pack(user=g.user, slug=slug)
@@ -64,7 +42,7 @@ def export(slug: str):
 
 
 @bp.get("/<slug>/download")
-@signed_in
+@signed_in_api
 def download(slug: str):
     """The pack as a zip: images named by shortcode, plus a maunium `packs/` folder."""
     pack = usable_pack(user=g.user, slug=slug)

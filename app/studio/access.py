@@ -13,13 +13,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
-from app.auth.request import token_from_request
-from app.auth.tokens import user_for_token
-from app.extensions import csrf
+from app.auth.request import token_or_session_user
 from app.web.bodies import accept_upload
 from app.web.policy import ErrorFormat, TrustPolicy
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The studio's JSON API: CSRF checked by creator_api for cookie-authenticated changes only.
 STUDIO_API = TrustPolicy(errors=ErrorFormat.JSON, csrf=False, cache_control="no-store")
 STUDIO_PAGE = TrustPolicy(errors=ErrorFormat.HTML, cache_control="no-store")
@@ -36,15 +33,8 @@ def creator_api(view=None, *, upload: bool = False):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        raw = token_from_request()
-        if raw is None and current_user.is_authenticated:
-            if upload:
-                _check_csrf_header()
-            elif request.method not in SAFE_METHODS:
-                csrf.protect()  # a browser sends the cookie on its own: require the token
-            g.user = current_user._get_current_object()
-        else:
-            g.user = user_for_token(raw)  # 401 M_MISSING_TOKEN / M_UNKNOWN_TOKEN
+        # An upload's cookie session proves itself by header, before a byte of the body is read.
+        g.user = token_or_session_user(cookie_csrf=_check_csrf_header if upload else None)
         if upload:
             accept_upload()
         return view(*args, **kwargs)
