@@ -35,6 +35,7 @@ ENV_SETTINGS = {
     "RATELIMIT_CHECKOUT_SUCCESS": str,  # /checkout/success page views (each may call Stripe) per client IP
     "RATELIMIT_SIGNIN_LINK": str,  # sign-in link requests (POST /auth/matrix) per client IP
     "RATELIMIT_SIGNIN_TARGET": str,  # ...and per target Matrix ID, whoever asks
+    "RATELIMIT_WEB_LOGIN": str,  # one-time web sign-in links asked with a token (POST /api/v1/web-login), per token
     "RATELIMIT_EXPORT": str,  # pack exports to a user's Matrix room (each makes the bot write state), per user
     "SIGNIN_LINK_SECONDS": int,  # how long a sign-in link sent by the bot stays valid
     "ADMIN_MATRIX_IDS": str,  # comma-separated Matrix IDs of the operators (admin: true in /api/v1/me)
@@ -126,6 +127,7 @@ def _defaults(app) -> dict:
         RATELIMIT_CHECKOUT_SUCCESS="10 per minute; 100 per hour",
         RATELIMIT_SIGNIN_LINK="5 per minute; 30 per hour",
         RATELIMIT_SIGNIN_TARGET="3 per 15 minutes; 10 per day", RATELIMIT_EXPORT="10 per minute; 200 per day",
+        RATELIMIT_WEB_LOGIN="10 per minute; 100 per day",
         SIGNIN_LINK_SECONDS=15 * 60, ADMIN_MATRIX_IDS="",
         TOKEN_IDLE_DAYS=90,
         TOKEN_MAX_DAYS=365,

@@ -103,3 +103,13 @@ def test_the_link_request_is_audited_without_the_token(client):
     line = recent(action="signin.link")[0]
     assert (line.actor, line.target, line.details) == (ALICE, f"user:{ALICE}", {"via": "web-login"})
     assert url.rsplit("/", 1)[1] not in repr(line.details)
+
+
+def test_links_are_rate_limited_per_token(app, client):
+    app.config["RATELIMIT_WEB_LOGIN"] = "2 per minute"
+    alice, bob = signed_in_user(ALICE), signed_in_user("@bob:example.org")
+    answers = [web_login(client, alice) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert answers[2].get_json()["errcode"] == "M_LIMIT_EXCEEDED"
+    assert len(recent(action="signin.link")) == 2  # the refused one made no link
+    assert web_login(client, bob).status_code == 200  # his own count

@@ -6,12 +6,13 @@ still carries the CSRF token, checked here.
 """
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from flask import current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from app.auth.request import require_user
+from app.auth.request import require_user, token_from_request
 from app.exceptions import InvalidInput
 from app.extensions import csrf, limiter
 from app.signin import services
@@ -74,7 +75,14 @@ def request_link():
     return render_template("signin/sent.html", user_id=matrix_id, minutes=_minutes()), 202
 
 
+def _token_key() -> str:
+    """Rate-limit key: the Bearer token (hashed), checked by require_user after this."""
+    raw = token_from_request() or request.remote_addr or ""
+    return "web-login:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
 @token_api.post("/api/v1/web-login")
+@limiter.limit(lambda: current_app.config["RATELIMIT_WEB_LOGIN"], key_func=_token_key, scope="web-login")
 @require_user
 def web_login():
     """A one-time sign-in link for the token's user: {"url"}; optional body {"next": "/same/origin/path"}."""

@@ -8,10 +8,14 @@ from app.exceptions import NotFound, PaymentError
 from app.payments.gateway import CheckoutRequest, get_gateway
 
 
+# One expiry for the module: two calls a second apart must send identical params (idempotency).
+EXPIRES_AT = int(time.time()) + 3600
+
+
 def _request(**changes):
     values = dict(order_id="ord_gateway", pack_slug="hexes", pack_name="Hexes", amount=500, currency="usd",
                   matrix_user_id="@alice:example.org", success_url="http://x/s?session_id={CHECKOUT_SESSION_ID}",
-                  cancel_url="http://x/c", expires_at=int(time.time()) + 3600)
+                  cancel_url="http://x/c", expires_at=EXPIRES_AT)
     return CheckoutRequest(**{**values, **changes})
 
 

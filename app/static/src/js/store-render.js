@@ -75,7 +75,9 @@
     const previews = el("span", { className: "item-previews" });
     pack.previews.slice(1).forEach((url) => previews.append(image(url, 22)));
     text.append(el("span", { className: "item-name" }, pack.name), facts(pack, shop), previews);
-    link.append(image(pack.icon_url, 40, "item-icon"), text);
+    // A pack without stickers yet has no icon: an empty tile, not a broken image.
+    const icon = pack.icon_url ? image(pack.icon_url, 40, "item-icon") : el("span", { className: "item-icon item-icon-empty" });
+    link.append(icon, text);
     // The pack page's report form, in a new tab like the pack's link (the picker is a small iframe).
     const report = el("a", { className: "report", href: pack.url + "#report", target: "_blank", rel: "noopener" }, "Report");
     report.setAttribute("aria-label", "Report " + pack.name + " (opens its page in a new tab)");
