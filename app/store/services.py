@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
@@ -94,23 +94,43 @@ class CataloguePage:
     next_cursor: str | None
 
 
-def catalogue(*, user: User | None, query: str = "", cursor: str | None = None,
-              limit: int = PAGE_SIZE) -> CataloguePage:
+@dataclass
+class StorePage:
+    """One page of published packs as every caller sees it: (pack, sticker count, preview URLs) rows
+    and the next page's cursor. Shared by requests until the catalogue generation moves; `rendered`
+    keeps what the API built from it once (app.store.page_json)."""
+
+    rows: list[tuple[StorePack, int, list[str]]]
+    next_cursor: str | None
+    rendered: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def pack_ids(self) -> list[int]:
+        return [pack.id for pack, _count, _urls in self.rows]
+
+
+def store_page(*, query: str = "", cursor: str | None = None, limit: int = PAGE_SIZE) -> StorePage:
     """Published packs in catalogue order, from after `cursor`, whose name, author, description or
-    slug contain every word of `query`; with sticker counts and previews, marked owned for `user`.
+    slug contain every word of `query`; with sticker counts and previews, for nobody in particular.
 
     Keyset pagination on (position, id), so a page costs the same at any depth and packs added or
     moved meanwhile are neither skipped twice nor lost from the pages not yet read. Pages are
-    cached per process until the catalogue generation moves; only `owned` is read per request."""
+    cached per process until the catalogue generation moves (or this process commits)."""
     terms = tuple(query.lower().split()[:MAX_TERMS])
     after = parse_cursor(cursor) if cursor is not None else None
     generation.watch()  # another worker or instance changed a pack: forget the cached pages
     pages = app_cache("store.pages", _PageCache, forget_on_commit=True, catalogue=True)
-    rows, next_cursor = pages.fetch((terms, after, limit), lambda: _read_page(terms, after, limit))
-    owned = _owned(user, [pack.id for pack, _count, _urls in rows])
+    return pages.fetch((terms, after, limit), lambda: StorePage(*_read_page(terms, after, limit)))
+
+
+def catalogue(*, user: User | None, query: str = "", cursor: str | None = None,
+              limit: int = PAGE_SIZE) -> CataloguePage:
+    """store_page's packs marked owned for `user` (one query per call: only `owned` is per user)."""
+    page = store_page(query=query, cursor=cursor, limit=limit)
+    owned = owned_pack_ids(user, page.pack_ids)
     entries = [CatalogueEntry(pack=pack, stickers=count, previews=urls,
-                              owned=None if user is None else pack.id in owned) for pack, count, urls in rows]
-    return CataloguePage(entries=entries, next_cursor=next_cursor)
+                              owned=None if user is None else pack.id in owned) for pack, count, urls in page.rows]
+    return CataloguePage(entries=entries, next_cursor=page.next_cursor)
 
 
 def _read_page(terms: tuple[str, ...], after: tuple[int, int] | None, limit: int):
@@ -137,7 +157,8 @@ def parse_cursor(cursor: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def _owned(user: User | None, pack_ids: list[int]) -> set[int]:
+def owned_pack_ids(user: User | None, pack_ids: list[int]) -> set[int]:
+    """Which of these packs `user` holds a live entitlement for (the unique (user_id, pack_id) index)."""
     if user is None or not pack_ids:
         return set()
     return set(db.session.scalars(select(Entitlement.pack_id).where(
