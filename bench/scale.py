@@ -285,12 +285,15 @@ def median(values: list[float]) -> float:
 def report(sizes: dict, results: dict, loads: list, args) -> None:
     print(f"\nwrk -t1 -c{args.connections} -d{args.duration:g}s per URL, {args.rounds} rounds alternating the "
           f"databases; gunicorn.conf.py, {args.workers} gevent workers per server; medians over rounds")
-    print(f"{'':14}{'entitlements':>13}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}  p50/p99 per round (ms)")
+    print("(cpu ms/req: gunicorn's CPU time per request, which other load on the box disturbs least)")
+    print(f"{'':14}{'entitlements':>13}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'cpu ms/req':>11}{'errors':>7}"
+          "  p50/p99 per round (ms)")
     table = {}
     for (stage, label), runs in results.items():
         table[stage, label] = row = {key: median([run[key] for run in runs]) for key in ("rps", "p50", "p99")}
+        row["cpu"] = median([1000 * run["cpu"] / max(1, run["requests"]) for run in runs])
         rounds = " ".join(f"{run['p50']:.0f}/{run['p99']:.0f}" for run in runs)
-        print(f"{label:14}{sizes[stage]:13,d}{row['rps']:8.0f}{row['p50']:8.1f}{row['p99']:8.1f}"
+        print(f"{label:14}{sizes[stage]:13,d}{row['rps']:8.0f}{row['p50']:8.1f}{row['p99']:8.1f}{row['cpu']:11.2f}"
               f"{sum(run['errors'] for run in runs):7d}  {rounds}")
     for label in URLS:
         small, large = table["small", label], table["large", label]

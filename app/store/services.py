@@ -5,14 +5,15 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
+from app.auth.tokens import TOKEN_COLUMNS, check_token_row, hash_token
 from app.caching import app_cache
 from app.exceptions import InvalidInput
 from app.extensions import db
 from app.media.urls import media_url
-from app.models import Entitlement, Pack, Sticker, User
+from app.models import ApiToken, Entitlement, Pack, Sticker, User
 from app.packs import generation
 from app.packs.entitlements import owns
 from app.packs.ownership import published_pack
@@ -24,6 +25,17 @@ MAX_TERMS = 8  # words of a store search that are matched
 CACHED_PAGES = 256  # store pages each process keeps (per catalogue generation)
 _LISTED = (Pack.id, Pack.slug, Pack.name, Pack.description, Pack.author, Pack.license, Pack.price_amount,
            Pack.currency, Pack.creator_id)
+
+
+# A signed-in store request's one query: the token (for its liveness check), its user's Matrix ID,
+# and that user's live entitlements among the page's packs (the unique (user_id, pack_id) index).
+_CALLER_OWNING = (
+    select(*TOKEN_COLUMNS, User.matrix_id, Entitlement.pack_id).select_from(ApiToken)
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(Entitlement, and_(Entitlement.user_id == ApiToken.user_id, Entitlement.revoked_at.is_(None),
+                                 Entitlement.pack_id.in_(bindparam("pack_ids", expanding=True))))
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,15 @@ def owned_pack_ids(user: User | None, pack_ids: list[int]) -> set[int]:
         return set()
     return set(db.session.scalars(select(Entitlement.pack_id).where(
         Entitlement.user_id == user.id, Entitlement.pack_id.in_(pack_ids), Entitlement.revoked_at.is_(None))))
+
+
+def caller_owning(raw_token: str, pack_ids: list[int]) -> tuple[str, set[int]]:
+    """The Matrix ID of the token's user and which of `pack_ids` they own, in one round trip;
+    Unauthorized (401) when the token is unknown, revoked or expired."""
+    rows = db.session.connection().execute(_CALLER_OWNING, {"token_hash": hash_token(raw_token),
+                                                            "pack_ids": pack_ids}).all()
+    check_token_row(rows[0] if rows else None)
+    return rows[0].matrix_id, {row.pack_id for row in rows if row.pack_id is not None}
 
 
 def _previews(pack_ids: list[int]) -> dict[int, tuple[int, list[str]]]:

@@ -11,7 +11,7 @@ from flask import flash, g, jsonify, make_response, redirect, render_template, r
 from flask_login import current_user
 
 from app.assets import asset_url
-from app.auth.request import optional_user, require_user
+from app.auth.request import optional_user, require_user, token_from_request
 from app.exceptions import AppError, InvalidInput
 from app.exports.access import may_use
 from app.library.services import add_to_picker
@@ -19,7 +19,7 @@ from app.media.urls import media_url
 from app.payments.payouts import not_for_sale_now
 from app.payments.services import payments_enabled, start_checkout_returning_here
 from app.store.page_json import page_response
-from app.store.services import (MAX_PAGE_SIZE, PAGE_SIZE, owned_pack_ids, owns_pack, store_page, store_pack,
+from app.store.services import (MAX_PAGE_SIZE, PAGE_SIZE, caller_owning, owns_pack, store_page, store_pack,
                                 store_packs)
 from app.web.policy import PAGE, TOKEN_API, PolicyBlueprint
 from app.web.public_url import shareable_public_url
@@ -110,13 +110,17 @@ def _to_signin(slug: str):
 def store_catalogue():
     """A page of the published packs for the picker's store tab (`?q=` searches, `?cursor=` is the
     previous page's `next`); `owned` is set when a Bearer token is sent."""
-    user = optional_user()
-    for_sale = payments_enabled()
-    page = store_page(query=request.args.get("q", "")[:200], cursor=request.args.get("cursor") or None,
-                      limit=_page_size(request.args.get("limit")))
-    response = page_response(page, for_sale=for_sale, paused=not_for_sale_now([pack for pack, _, _ in page.rows]),
-                             owned=None if user is None else owned_pack_ids(user, page.pack_ids),
-                             user_id=user.matrix_id if user else None)
+    token = token_from_request()
+    try:
+        page = store_page(query=request.args.get("q", "")[:200], cursor=request.args.get("cursor") or None,
+                          limit=_page_size(request.args.get("limit")))
+    except InvalidInput:
+        optional_user()  # a bad token is a 401 before a bad parameter's 400
+        raise
+    # One query for the token, its user and what they own on this page (the page itself is cached).
+    user_id, owned = caller_owning(token, page.pack_ids) if token else (None, None)
+    response = page_response(page, for_sale=payments_enabled(), owned=owned, user_id=user_id,
+                             paused=not_for_sale_now([pack for pack, _, _ in page.rows]))
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Vary"] = "Authorization"
     return response
