@@ -127,11 +127,13 @@ def store_page(*, query: str = "", cursor: str | None = None, limit: int = PAGE_
 
     Keyset pagination on (position, id), so a page costs the same at any depth and packs added or
     moved meanwhile are neither skipped twice nor lost from the pages not yet read. Pages are
-    cached per process until the catalogue generation moves (or this process commits)."""
+    cached per process until the catalogue generation moves."""
     terms = tuple(query.lower().split()[:MAX_TERMS])
     after = parse_cursor(cursor) if cursor is not None else None
     generation.watch()  # another worker or instance changed a pack: forget the cached pages
-    pages = app_cache("store.pages", _PageCache, forget_on_commit=True, catalogue=True)
+    # Not forget_on_commit: a sign-in or a purchase leaves every page as it was; a commit that
+    # changed a pack moves the generation, which forgets the pages (app.packs.generation).
+    pages = app_cache("store.pages", _PageCache, catalogue=True)
     return pages.fetch((terms, after, limit), lambda: StorePage(*_read_page(terms, after, limit)))
 
 

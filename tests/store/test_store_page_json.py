@@ -127,3 +127,31 @@ def test_another_instance_drops_a_hidden_pack_at_its_next_generation_check(app, 
     update_pack("gold", actor=ADMIN, status="hidden")
     monkeypatch.setattr(generation, "CHECK_INTERVAL", 0.0)  # its next request is due to check
     assert b'"slug":"gold"' not in store_on(other_instance)
+
+
+def cached_pages(app) -> int:
+    """Pages in the store's cache (which the first GET of each test creates)."""
+    from app.caching import EXTENSION_KEY
+
+    return len(app.extensions[EXTENSION_KEY].get("store.pages", dict))
+
+
+def test_a_commit_that_changes_no_pack_keeps_the_cached_pages_and_owned_is_current(app, client, shop, alice):
+    assert b'"owned":false' in client.get(STORE, headers=alice.headers).data and cached_pages(app) == 1
+    grant(alice.user, shop["gold"])  # a commit, but no pack changed
+    assert cached_pages(app) == 1
+    assert client.get(STORE, headers=alice.headers).data == fresh_body(app, STORE, user=alice.user)
+    client.get(STORE)  # fresh_body emptied the caches: cache the page again
+    shop["yen"].name = "Yen!"  # a pack changed: this process forgets at once
+    db.session.commit()
+    assert cached_pages(app) == 0
+    assert b'"name":"Yen!"' in client.get(STORE).data
+
+
+def test_a_rolled_back_pack_change_forgets_nothing(app, client, shop):
+    client.get(STORE)
+    shop["gold"].name = "Not saved"
+    db.session.flush()  # moves the generation inside the transaction
+    db.session.rollback()
+    grant(signed_in_user("@carol:example.org").user, shop["gold"])  # the next commit is not a pack change
+    assert cached_pages(app) == 1
