@@ -155,3 +155,13 @@ def test_a_rolled_back_pack_change_forgets_nothing(app, client, shop):
     db.session.rollback()
     grant(signed_in_user("@carol:example.org").user, shop["gold"])  # the next commit is not a pack change
     assert cached_pages(app) == 1
+
+
+@pytest.mark.parametrize("query", ["", "?limit=0"])
+def test_a_revoked_token_is_a_401_even_with_a_bad_parameter(client, shop, alice, query):
+    from app.auth.tokens import revoke_token
+
+    assert client.get(STORE + query, headers=alice.headers).status_code == (200 if not query else 400)
+    revoke_token(alice.token)
+    response = client.get(STORE + query, headers=alice.headers)
+    assert response.status_code == 401 and response.get_json()["errcode"] == "M_UNKNOWN_TOKEN"
