@@ -67,9 +67,11 @@ def issue_token(*, user: User, kind: str, ttl: timedelta | None = None) -> str:
 # Built once, with the user in the same query.
 _TOKEN_BY_HASH = (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
                   .options(joinedload(ApiToken.user)))
+# The columns a liveness check reads: a caller may join its own data to them (check_token_row).
+TOKEN_COLUMNS = (ApiToken.id, ApiToken.user_id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.created_at,
+                 ApiToken.last_used_at)
 # Columns only, no ORM objects: the signed-in picker asks this on every open.
-_TOKEN_COLUMNS = select(ApiToken.id, ApiToken.user_id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.created_at,
-                        ApiToken.last_used_at).where(ApiToken.token_hash == bindparam("token_hash"))
+_TOKEN_COLUMNS = select(*TOKEN_COLUMNS).where(ApiToken.token_hash == bindparam("token_hash"))
 
 
 def user_for_token(raw: str | None) -> User:
@@ -88,6 +90,12 @@ def user_id_for_token(raw: str | None) -> int:
     token = db.session.connection().execute(_TOKEN_COLUMNS, {"token_hash": hash_token(raw)}).first()
     _check_live(token)
     return token.user_id
+
+
+def check_token_row(row) -> None:
+    """For a query of its own that selects TOKEN_COLUMNS by token_hash: Unauthorized unless its row
+    (None: no row) is a live token; notes its use."""
+    _check_live(row)
 
 
 def _check_live(token) -> None:

@@ -18,6 +18,7 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 
+from flask import has_app_context
 from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +30,7 @@ from app.models import CatalogueState, Pack, Sticker
 from app.outage import is_database_unavailable, report_unavailable
 
 CHECK_INTERVAL = 1.0  # seconds between two looks at the generation, per process
+_MOVED = "hexpack.catalogue_moved"  # session.info: this transaction moved the generation
 ROW_ID = 1
 _STATE = CatalogueState.__table__
 _BUMP = (update(_STATE).where(_STATE.c.id == ROW_ID).values(generation=_STATE.c.generation + 1)
@@ -58,6 +60,7 @@ def _stamp_changed_packs(session: Session, _context, _instances) -> None:
     if not changed:
         return
     generation = bump(session.connection())
+    session.info[_MOVED] = True
     for pack in packs:
         pack.revision = generation
 
@@ -86,13 +89,26 @@ def _stamp_bulk_writes(state: ORMExecuteState) -> None:
     if not classes & {Pack, Sticker}:
         return
     generation = bump(state.session.connection())
+    state.session.info[_MOVED] = True
     if state.is_update and state.bind_mapper is not None and state.bind_mapper.class_ is Pack:
         state.statement = state.statement.values(revision=generation)
 
 
+def _forget_after_a_move(session: Session) -> None:
+    """This process forgets its catalogue caches as soon as its own commit moved the generation
+    (other processes see the move at their next look), so caches need not forget on every commit."""
+    if session.info.pop(_MOVED, False) and has_app_context():
+        forget_catalogue_caches()
+
+
+def _drop_mark(session: Session) -> None:
+    session.info.pop(_MOVED, None)
+
+
 def init_app(_app) -> None:
     """Install the hooks on every session (once per process)."""
-    for name, listener in (("before_flush", _stamp_changed_packs), ("do_orm_execute", _stamp_bulk_writes)):
+    for name, listener in (("before_flush", _stamp_changed_packs), ("do_orm_execute", _stamp_bulk_writes),
+                           ("after_commit", _forget_after_a_move), ("after_rollback", _drop_mark)):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
 

@@ -11,15 +11,16 @@ from flask import flash, g, jsonify, make_response, redirect, render_template, r
 from flask_login import current_user
 
 from app.assets import asset_url
-from app.auth.request import optional_user, require_user
+from app.auth.request import optional_user, require_user, token_from_request
 from app.exceptions import AppError, InvalidInput
 from app.exports.access import may_use
 from app.library.services import add_to_picker
 from app.media.urls import media_url
-from app.payments.money import minor_unit_digits
 from app.payments.payouts import not_for_sale_now
 from app.payments.services import payments_enabled, start_checkout_returning_here
-from app.store.services import MAX_PAGE_SIZE, PAGE_SIZE, catalogue, owns_pack, store_pack, store_packs
+from app.store.page_json import page_response
+from app.store.services import (MAX_PAGE_SIZE, PAGE_SIZE, caller_owning, owns_pack, store_page, store_pack,
+                                store_packs)
 from app.web.policy import PAGE, TOKEN_API, PolicyBlueprint
 from app.web.public_url import shareable_public_url
 
@@ -109,13 +110,17 @@ def _to_signin(slug: str):
 def store_catalogue():
     """A page of the published packs for the picker's store tab (`?q=` searches, `?cursor=` is the
     previous page's `next`); `owned` is set when a Bearer token is sent."""
-    user = optional_user()
-    for_sale = payments_enabled()
-    page = catalogue(user=user, query=request.args.get("q", "")[:200], cursor=request.args.get("cursor") or None,
-                     limit=_page_size(request.args.get("limit")))
-    paused = not_for_sale_now([entry.pack for entry in page.entries])
-    response = jsonify(packs=[_entry_json(entry, for_sale and entry.pack.id not in paused) for entry in page.entries],
-                       next=page.next_cursor, payments=for_sale, user_id=user.matrix_id if user else None)
+    token = token_from_request()
+    try:
+        page = store_page(query=request.args.get("q", "")[:200], cursor=request.args.get("cursor") or None,
+                          limit=_page_size(request.args.get("limit")))
+    except InvalidInput:
+        optional_user()  # a bad token is a 401 before a bad parameter's 400
+        raise
+    # One query for the token, its user and what they own on this page (the page itself is cached).
+    user_id, owned = caller_owning(token, page.pack_ids) if token else (None, None)
+    response = page_response(page, for_sale=payments_enabled(), owned=owned, user_id=user_id,
+                             paused=not_for_sale_now([pack for pack, _, _ in page.rows]))
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Vary"] = "Authorization"
     return response
@@ -135,17 +140,6 @@ def add_pack(slug: str):
     """A free pack, or one the user owns but hid, into their picker."""
     entitlement = add_to_picker(user=g.user, slug=slug)
     return jsonify(pack=slug, source=entitlement.source)
-
-
-def _entry_json(entry, for_sale: bool) -> dict:
-    pack = entry.pack
-    price = None if pack.is_free else {"amount": pack.price_amount, "currency": pack.currency,
-                                       "decimals": minor_unit_digits(pack.currency)}
-    return {"slug": pack.slug, "name": pack.name, "description": pack.description, "author": pack.author,
-            "license": pack.license, "stickers": entry.stickers,
-            "icon_url": entry.previews[0] if entry.previews else "",
-            "previews": entry.previews, "url": url_for("store.pack_detail", slug=pack.slug),
-            "free": pack.is_free, "price": price, "for_sale": for_sale and not pack.is_free, "owned": entry.owned}
 
 
 @bp.app_template_filter()
