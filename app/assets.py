@@ -1,9 +1,12 @@
 """Content-hashed static assets: build dist/ from src/, resolve names with asset_url()."""
+import base64
 import hashlib
 import json
 import os
 import re
 import shutil
+
+from markupsafe import Markup
 
 APP_DIR = os.path.dirname(__file__)
 SRC_DIR = os.path.join(APP_DIR, "static", "src")
@@ -135,5 +138,31 @@ def asset_url(name: str) -> str:
     return "/static/" + manifest[name]
 
 
+# Stylesheets the picker carries in its page (a render-blocking request less on a slow network),
+# allowed by their hashes in the framed pages' Content-Security-Policy (app.security).
+INLINE_STYLES = ("css/picker.css",)
+_inline_cache: dict = {}  # built file name (or names) -> its text (or their CSP sources)
+
+
+def inline_style(name: str) -> Markup:
+    """The built stylesheet's text, for a <style> element."""
+    if name not in INLINE_STYLES:
+        raise KeyError(f"{name!r} is not in INLINE_STYLES, so the page's CSP would refuse it")
+    hashed = load_manifest()[name]
+    if hashed not in _inline_cache:
+        _inline_cache[hashed] = _read(os.path.join(DIST_DIR, hashed)).decode("utf-8")
+    return Markup(_inline_cache[hashed])
+
+
+def inline_style_sources() -> str:
+    """CSP sources ('sha256-…') of the INLINE_STYLES, as a browser hashes a <style>'s text."""
+    key = tuple(load_manifest()[name] for name in INLINE_STYLES)
+    if key not in _inline_cache:
+        digests = (hashlib.sha256(inline_style(name).encode("utf-8")).digest() for name in INLINE_STYLES)
+        _inline_cache[key] = " ".join(f"'sha256-{base64.b64encode(digest).decode('ascii')}'" for digest in digests)
+    return _inline_cache[key]
+
+
 def register_assets(app) -> None:
     app.jinja_env.globals["asset_url"] = asset_url
+    app.jinja_env.globals["inline_style"] = inline_style

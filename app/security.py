@@ -2,6 +2,7 @@
 HSTS on every response of an https deployment."""
 from flask import current_app
 
+from app.assets import inline_style_sources
 from app.web.policy import Cors, current_policy, policy_blueprints
 
 
@@ -28,7 +29,7 @@ def _framing(headers, frameable: bool) -> None:
         ancestors = current_app.config["WIDGET_FRAME_ANCESTORS"]
         # No X-Frame-Options here: it has no allow-list and would blank the picker.
         headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
+            f"default-src 'self'; img-src 'self' data: https:; style-src 'self' {inline_style_sources()}; "
             f"script-src 'self'; connect-src 'self'; frame-ancestors {ancestors}; base-uri 'none'"
         )
     else:

@@ -60,3 +60,12 @@ def cached_path(sha256: str, extension: str) -> str | None:
 
 def read_blob(sha256: str) -> bytes | None:
     return db.session.scalar(select(Blob.data).where(Blob.sha256 == sha256))
+
+
+def small_blobs(sha256s: list[str], max_size: int) -> dict[str, tuple[str, bytes]]:
+    """sha256 -> (mimetype, bytes) of those of these files no larger than max_size."""
+    if not sha256s:
+        return {}
+    rows = db.session.execute(select(Blob.sha256, Blob.mimetype, Blob.data)
+                              .where(Blob.sha256.in_(sha256s), Blob.size <= max_size))
+    return {row.sha256: (row.mimetype, row.data) for row in rows}

@@ -11,6 +11,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Blob, Sticker
 from app.storage import media_filename
+from app.widget.render import EAGER_STICKERS
 from tests.factories import write_pack
 from tests.support.packs import animated_bytes, png_bytes
 
@@ -123,14 +124,17 @@ def test_an_import_is_served_at_once_without_a_restart(app, client, runner, tmp_
 def test_media_base_url_points_the_picker_at_a_cdn(app_config, request, tmp_path):
     app_config["MEDIA_BASE_URL"] = "https://cdn.example.org/hexpack/"
     app = request.getfixturevalue("app")  # created after the change
-    folder = write_pack(tmp_path / "cdn", count=2)
+    folder = write_pack(tmp_path / "cdn", count=EAGER_STICKERS + 2)
     assert app.test_cli_runner().invoke(args=["packs", "import", str(folder)]).exit_code == 0
-    thumbs = [media_filename(s.thumb_sha256, s.thumb_mimetype) for s in db.session.scalars(select(Sticker))]
+    stickers = db.session.scalars(select(Sticker).order_by(Sticker.position)).all()
+    thumbs = [media_filename(s.thumb_sha256, s.thumb_mimetype) for s in stickers]
 
     page = app.test_client().get("/api/widgets/stickerpicker").get_data(as_text=True)
 
-    for name in thumbs:
-        assert f'src="https://cdn.example.org/hexpack/media/{name}"' in page
+    # The first screen's thumbnails are in the page itself; the pack's icon and the rest load from the CDN.
+    assert f'data-src="https://cdn.example.org/hexpack/media/{thumbs[0]}"' in page
+    for name in thumbs[EAGER_STICKERS:]:
+        assert f'data-src="https://cdn.example.org/hexpack/media/{name}"' in page
     assert 'src="/media/' not in page
 
 

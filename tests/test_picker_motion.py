@@ -9,7 +9,7 @@ from app.models import Sticker
 from app.widget.render import EAGER_STICKERS
 from tests.factories import imported_pack
 from tests.support.fixtures.browser import POPOVER
-from tests.support.packs import animated_bytes, png_bytes
+from tests.support.packs import animated_bytes, inline_src, png_bytes
 from tests.support.wait import wait_for_js
 
 PICKER = "/api/widgets/stickerpicker?theme=light"
@@ -45,27 +45,27 @@ def src_of(page, body: str) -> str:
 
 @pytest.mark.browser
 def test_the_animation_plays_only_after_the_first_screen_and_icons_come_after_it(chromium, live_server, spin):
-    poster, animation = f"media/{spin.poster_sha256}.webp", f"media/{spin.thumb_sha256}.webp"
+    poster, animation = inline_src(spin.poster_sha256), f"media/{spin.thumb_sha256}.webp"
     context, page, events = open_picker(chromium, live_server)
     try:
         wait_for_js(page, f"document.querySelector('button.s img').getAttribute('src').endsWith('{animation}')")
-        requested = [path for kind, path in events if kind == "request"]
-        assert requested.index(poster) < requested.index(animation)
         wait_for_js(page, ICONS_LOADED)
         first_screen = page.evaluate("""[...document.querySelectorAll('#packs button.s img')]
             .filter(i => { const r = i.getBoundingClientRect(); return r.width > 0 && r.top < innerHeight; })
             .map(i => i.dataset.still || i.getAttribute('src'))""")
-        assert len(first_screen) >= 8 and first_screen[0].endswith(poster)
-        order = [event for event in events if event[1].startswith("media/")]
-        first = {url.lstrip("/") for url in first_screen}
-        painted = max(order.index(("finished", url)) for url in first)
+        # The first screen (the poster first) came in the page: no request of its own to wait for.
+        assert len(first_screen) >= 8 and first_screen[0] == poster
+        assert all(src.startswith("data:image/webp;base64,") for src in first_screen)
         icons = {icon.lstrip("/") for icon in page.evaluate(
             "[...document.querySelectorAll('a.tab img')].map(i => i.getAttribute('src'))")}
-        early = [path for kind, path in order[:painted] if kind == "request"]
-        assert icons - first and animation not in early and not (icons - first) & set(early)
+        requested = [path for kind, path in events if kind == "request"]
+        assert animation in requested and icons <= set(requested)
+        # Icons and the animation are the script's to load, once the first screen is painted.
+        bundle = next(index for index, path in enumerate(requested) if "picker-bundle" in path)
+        assert all(requested.index(path) > bundle for path in icons | {animation})
         # Asking for reduced motion later stops it at once.
         page.emulate_media(reduced_motion="reduce")
-        wait_for_js(page, f"document.querySelector('button.s img').getAttribute('src').endsWith('{poster}')")
+        wait_for_js(page, f"document.querySelector('button.s img').getAttribute('src') === '{poster}'")
     finally:
         context.close()
 
@@ -79,7 +79,7 @@ def test_reduced_motion_never_loads_the_animation_even_on_hover_or_focus(chromiu
         button.hover()
         button.focus()
         page.wait_for_timeout(300)
-        assert src_of(page, spin.body).endswith(f"/media/{spin.poster_sha256}.webp")
+        assert src_of(page, spin.body) == inline_src(spin.poster_sha256)
         assert not any(spin.thumb_sha256 in path for _, path in events)
     finally:
         context.close()
@@ -92,7 +92,7 @@ def test_without_scripts_the_first_screen_shows_posters(chromium, live_server, s
         page.wait_for_load_state("load")
         shown = page.evaluate("""[...document.querySelectorAll('button.s img')]
             .filter(i => i.complete && i.naturalWidth > 0).map(i => i.getAttribute('src'))""")
-        assert len(shown) >= 12 and shown[0] == f"/media/{spin.poster_sha256}.webp"
+        assert len(shown) >= 12 and shown[0] == inline_src(spin.poster_sha256)
         assert not any(spin.thumb_sha256 in path for _, path in events)
     finally:
         context.close()

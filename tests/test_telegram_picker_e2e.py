@@ -15,8 +15,10 @@ from app.media.urls import media_url
 from tests.support.wait import wait_for_js
 
 # Decode an image with Chromium's ImageDecoder: frame count, size and a corner's alpha in frame 1.
+# A first-screen still is a data: URI in the page (the page's CSP would refuse fetching it).
 INSPECT = """async (url) => {
-  const data = await (await fetch(url)).arrayBuffer();
+  const data = url.startsWith("data:") ? Uint8Array.from(atob(url.split(",")[1]), (c) => c.charCodeAt(0)).buffer
+    : await (await fetch(url)).arrayBuffer();
   const decoder = new ImageDecoder({data, type: "image/webp"});
   await decoder.tracks.ready;
   const track = decoder.tracks.selectedTrack;

@@ -1,7 +1,9 @@
 """The sticker picker page: content, caching, compression and the headers that let Element frame it."""
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import json
 import time
 from html.parser import HTMLParser
@@ -16,7 +18,7 @@ from app.storage import media_filename
 from app.library.services import add_favourite
 from app.widget.render import EAGER_STICKERS
 from tests.factories import import_folder, imported_pack, price, signed_in_user, write_pack
-from tests.support.packs import animated_bytes, png_bytes
+from tests.support.packs import animated_bytes, inline_src, png_bytes
 
 PICKER = "/api/widgets/stickerpicker"
 
@@ -220,8 +222,23 @@ def test_only_the_first_screen_loads_eagerly_with_high_priority_the_rest_lazily(
     _, html = page(client)
     grid = [img for img in html.all("img") if img.get("width") == "64"]
     assert len(grid) == 30
-    assert all("src" in img and img.get("fetchpriority") == "high" for img in grid[:EAGER_STICKERS])
+    # The first screen's thumbnails are in the page itself: no request each, nothing sharing their bandwidth.
+    first_screen = stickers_of("many")[:EAGER_STICKERS]
+    assert [img["src"] for img in grid[:EAGER_STICKERS]] == [inline_src(s.thumb_sha256) for s in first_screen]
+    assert all(img.get("fetchpriority") == "high" for img in grid[:EAGER_STICKERS])
     assert all("data-src" in img and "src" not in img and "fetchpriority" not in img for img in grid[EAGER_STICKERS:])
+
+
+def test_a_first_screen_image_larger_than_the_inline_limit_keeps_its_url(client, runner, tmp_path, monkeypatch):
+    imported_pack(tmp_path / "few", "few", count=3, runner=runner)
+    stickers = stickers_of("few")
+    limit = min(s.thumb_size for s in stickers)
+    assert any(s.thumb_size > limit for s in stickers)  # stickers of different sizes, or this proves nothing
+    monkeypatch.setattr("app.widget.render.INLINE_MAX", limit)
+    _, html = page(client)
+    grid = [img["src"] for img in html.all("img") if img.get("width") == "64"]
+    assert grid == [inline_src(s.thumb_sha256) if s.thumb_size <= limit else f"/media/{s.thumb_sha256}.webp"
+                    for s in stickers]
 
 
 def test_favourites_take_their_share_of_the_first_screen(app, client, runner, tmp_path):
@@ -245,10 +262,10 @@ def test_animated_stickers_show_their_poster_and_carry_the_animation_for_the_scr
     spin, turn, dot = stickers_of("spinners")
     _, html = page(client)
     grid = {img["alt"]: img for img in html.all("img") if img.get("width") == "64"}
-    for sticker in (spin, turn):
-        assert grid[sticker.body]["src"] == f"/media/{sticker.poster_sha256}.webp"
+    for sticker in (spin, turn):  # on the first screen: the poster itself is in the page
+        assert grid[sticker.body]["src"] == inline_src(sticker.poster_sha256)
         assert grid[sticker.body]["data-anim"] == f"/media/{sticker.thumb_sha256}.webp"
-    assert grid[dot.body]["src"] == f"/media/{dot.thumb_sha256}.webp" and "data-anim" not in grid[dot.body]
+    assert grid[dot.body]["src"] == inline_src(dot.thumb_sha256) and "data-anim" not in grid[dot.body]
     late = stickers_of("late")[-1]  # past the first screen: poster in data-src, no src yet
     assert late.poster_sha256 and grid[late.body]["data-src"] == f"/media/{late.poster_sha256}.webp"
     assert grid[late.body]["data-anim"] == f"/media/{late.thumb_sha256}.webp" and "src" not in grid[late.body]
@@ -271,6 +288,10 @@ def test_picker_may_be_framed_by_the_configured_ancestors(app_config, request):
     csp = response.headers["Content-Security-Policy"]
     assert "frame-ancestors https://app.element.io https://chat.example.org;" in csp
     assert "script-src 'self';" in csp and "default-src 'self'" in csp
+    # The picker's stylesheet is in the page, allowed by its hash and nothing looser.
+    style = response.get_data(as_text=True).split("<style>", 1)[1].split("</style>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode("ascii")
+    assert f"style-src 'self' 'sha256-{digest}';" in csp and "unsafe-inline" not in csp
     assert "X-Frame-Options" not in response.headers
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["X-Content-Type-Options"] == "nosniff"

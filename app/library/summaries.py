@@ -11,7 +11,7 @@ from app.extensions import db
 from app.library.services import LibraryPack
 from app.media.urls import media_url
 from app.models import Sticker
-from app.widget.render import EAGER_STICKERS, sticker_view
+from app.widget.render import EAGER_STICKERS, sticker_views
 
 FAVOURITES_SLUG = "_favourites"  # underscore: no real pack slug can collide (SLUG_RE)
 
@@ -51,4 +51,4 @@ def favourites_section(stickers: list[Sticker]) -> Markup | None:
         return None
     pseudo_pack = SimpleNamespace(slug=FAVOURITES_SLUG, name="Favourites")
     return Markup(render_template("widget/_pack.html", pack=pseudo_pack,
-                                  stickers=[sticker_view(s) for s in stickers], eager=EAGER_STICKERS))
+                                  stickers=sticker_views(stickers, inline=EAGER_STICKERS), eager=EAGER_STICKERS))

@@ -7,7 +7,8 @@ which also empties the cache when another process changed the catalogue).
 """
 from __future__ import annotations
 
-from collections import OrderedDict
+import base64
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from flask import current_app, render_template
@@ -17,11 +18,14 @@ from app.caching import app_cache
 from app.media.urls import media_url
 from app.packs import generation
 from app.packs.catalogue import packs_with_stickers
+from app.storage import small_blobs
 
 DISPLAY_MAX = 256  # info.w/h: keep stickers from rendering huge in the timeline
-# The first screen of Element's 300x300 popover (4 columns, 3 rows showing) and a row more:
-# these load at once with fetchpriority="high"; the rest wait for picker.js (lazy, after them).
-EAGER_STICKERS = 16
+# The first screen of Element's 300x300 popover (4 columns, 3 rows showing): these come in the
+# page itself (INLINE_MAX) or load at once with fetchpriority="high"; the rest wait for picker.js
+# (lazy, after them).
+EAGER_STICKERS = 12
+INLINE_MAX = 16 * 1024  # a larger first-screen image keeps its URL (a 128 px WebP is ~3-6 KiB)
 _CACHE_SIZE = 1024
 
 
@@ -60,6 +64,21 @@ def still_url(sticker) -> str:
     return media_url(sticker.poster_sha256, sticker.poster_mimetype)
 
 
+def sticker_views(stickers, *, inline: int) -> list[dict]:
+    """Views of these stickers; the first `inline` carry their still as a data: URI (`src`).
+
+    The first screen's images come in the page: they paint as it arrives, without a request (and
+    its round trip) each or anything else sharing the bandwidth with them."""
+    views = [sticker_view(sticker) for sticker in stickers]
+    firsts = defaultdict(list)
+    for sticker, view in zip(stickers[:inline], views):
+        firsts[sticker.poster_sha256 or sticker.thumb_sha256].append(view)
+    for sha256, (mimetype, data) in small_blobs(list(firsts), INLINE_MAX).items():
+        for view in firsts[sha256]:
+            view["src"] = f"data:{mimetype};base64,{base64.b64encode(data).decode('ascii')}"
+    return views
+
+
 def rendered_packs(keys: list[tuple[int, int]], *, eager: int = EAGER_STICKERS) -> list[RenderedPack]:
     """Render (or fetch from cache) each pack; the first `eager` stickers load eagerly."""
     media_base = current_app.config["MEDIA_BASE_URL"]
@@ -83,7 +102,7 @@ def rendered_packs(keys: list[tuple[int, int]], *, eager: int = EAGER_STICKERS) 
 
 
 def _render(pack, eager: int) -> RenderedPack:
-    stickers = [sticker_view(sticker) for sticker in pack.stickers]
+    stickers = sticker_views(pack.stickers, inline=eager)
     section = render_template("widget/_pack.html", pack=pack, stickers=stickers, eager=eager)
     icon = stickers[0]["still"] if stickers else ""
     return RenderedPack(slug=pack.slug, name=pack.name, icon_url=icon, count=len(stickers),

@@ -1,6 +1,7 @@
 """Image files (Pillow) and zips for the tests; pack folders and rows are in tests/factories.py."""
 from __future__ import annotations
 
+import base64
 import io
 import struct
 import zipfile
@@ -8,6 +9,13 @@ import zlib
 from pathlib import Path
 
 from PIL import Image, ImageDraw
+
+
+def inline_src(sha256: str) -> str:
+    """The data: URI the picker puts in its page for this stored (WebP) image."""
+    from app.storage import read_blob
+
+    return "data:image/webp;base64," + base64.b64encode(read_blob(sha256)).decode("ascii")
 
 
 def png_bytes(colour=(40, 120, 220), size=(200, 160), *, label: int = 0, **save_options) -> bytes:
