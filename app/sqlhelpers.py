@@ -13,9 +13,21 @@ def insert_or_ignore(model, values: dict, conflict_columns: list[str]) -> bool:
     does nothing (or inserts, if that one rolled back); SQLite serialises writers anyway.
     """
     table = model.__table__
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+    statement = (_insert()(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
                  .returning(table.c[conflict_columns[0]]))
     # RETURNING rather than rowcount: psycopg reports -1 for this statement through SQLAlchemy.
     return db.session.execute(statement).first() is not None
+
+
+def insert_new(model, values: dict, conflict_columns: list[str]):
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING the row as a loaded `model` object; None if the row existed.
+
+    One round trip where insert_or_ignore and a SELECT of the new row would take two.
+    """
+    statement = (_insert()(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+                 .returning(model))
+    return db.session.scalars(statement).first()
+
+
+def _insert():
+    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert

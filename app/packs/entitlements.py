@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Entitlement, Order, Pack, User, utcnow
 from app.packs.exported import mark_export
-from app.sqlhelpers import insert_or_ignore
+from app.sqlhelpers import insert_new
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +42,12 @@ def grant(*, user_id: int, pack_id: int, source: str, order_id: int | None = Non
     """Make the entitlement active; returns (entitlement, changed). Race-safe: ON CONFLICT DO NOTHING."""
     if source not in SOURCES:
         raise ValueError(f"unknown entitlement source {source!r}")
-    inserted = insert_or_ignore(
+    inserted = insert_new(
         Entitlement, {"user_id": user_id, "pack_id": pack_id, "source": source, "order_id": order_id,
                       "granted_at": utcnow()}, ["user_id", "pack_id"])
+    if inserted is not None:
+        return inserted, True
     entitlement = find_entitlement(user_id=user_id, pack_id=pack_id)
-    if inserted:
-        return entitlement, True
     if entitlement.revoked_at is None:
         if source == "grant" and entitlement.source != "grant":
             # The operator's word stands on its own: a later refund or dispute of the purchase

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from urllib.parse import quote
 
 import requests
 import stripe
@@ -113,9 +114,12 @@ class StripeGateway:
         return CreatedSession(id=session.id, url=session.url, expires_at=session.expires_at)
 
     def retrieve_checkout_session(self, session_id: str) -> SessionInfo:
-        session = self._call("checkout session", self.client.v1.checkout.sessions.retrieve, session_id,
-                             params={"expand": ["line_items", "payment_intent.latest_charge"]})
-        return _session(session.to_dict())
+        # A raw request: the same retries and errors, without building StripeObjects only to turn
+        # them back into a dict (a third of the call's CPU, on every webhook delivery).
+        response = self._call("checkout session", self.client.raw_request, "get",
+                              f"/v1/checkout/sessions/{quote(session_id, safe='')}",
+                              expand=["line_items", "payment_intent.latest_charge"])
+        return _session(response.data)
 
     def expire_checkout_session(self, session_id: str) -> SessionInfo:
         """Make an open Session unpayable; returns the Session as it now is.

@@ -14,8 +14,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Order, utcnow
@@ -78,6 +79,10 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 
+# Order's attribute name -> its column, for refreshing an order from an UPDATE's RETURNING row.
+_ORDER_COLUMNS = {attribute.key: attribute.columns[0] for attribute in inspect(Order).column_attrs}
+
+
 class IllegalTransition(ValueError):
     """A move the table does not allow was asked for: a programming error, not a race."""
 
@@ -109,16 +114,21 @@ def transition(order: Order, target: OrderStatus, *, only_from: Iterable[OrderSt
 
 def update_if(order: Order, statuses: Iterable[OrderStatus], **values) -> bool:
     """UPDATE the order only if its status is still one of `statuses`; True if this call did it."""
-    # RETURNING refreshes `order` in the same round trip (populate_existing); a refused move
-    # re-reads it, as the row may have moved under us.
-    updated = db.session.scalars(
+    # RETURNING every column refreshes `order` in the same round trip. Set as committed values, not
+    # loaded with populate_existing, which would also unload the buyer and pack that
+    # order_for_update joined in (each then costs a SELECT for the audit line). A refused move
+    # re-reads the order, as the row may have moved under us.
+    row = db.session.execute(
         update(Order).where(Order.id == order.id, Order.status.in_([str(status) for status in statuses]))
-        .values(updated_at=utcnow(), **values).returning(Order)
-        .execution_options(populate_existing=True, synchronize_session=False)
+        .values(updated_at=utcnow(), **values).returning(*_ORDER_COLUMNS.values())
+        .execution_options(synchronize_session=False)
     ).first()
-    if updated is None:
+    if row is None:
         db.session.refresh(order)
-    return updated is not None
+        return False
+    for key, column in _ORDER_COLUMNS.items():
+        set_committed_value(order, key, row._mapping[column])
+    return True
 
 
 def order_for_update(*, public_id: str | None) -> Order | None:

@@ -154,7 +154,7 @@ def handle_webhook(*, payload: bytes, signature: str | None) -> FulfilmentOutcom
     handler = _handler(gateway, event)
     if handler is None:
         return FulfilmentOutcome.IGNORED
-    if db.session.get(StripeEvent, event.id) is not None:
+    if _recorded(event.id):
         return _duplicate(event)
     db.session.rollback()  # hold no transaction across the Stripe calls
     state = handler.read(gateway, event)
@@ -167,6 +167,10 @@ def handle_webhook(*, payload: bytes, signature: str | None) -> FulfilmentOutcom
     if applied.refund_due:
         return settle_refund(applied.order_id).outcome  # UpstreamError: 5xx, Stripe delivers again
     return applied.outcome
+
+
+def _recorded(event_id: str) -> bool:
+    return db.session.scalar(select(StripeEvent.id).where(StripeEvent.id == event_id)) is not None
 
 
 def _parse(gateway: StripeGateway, payload: bytes, signature: str | None) -> WebhookEvent:
@@ -205,7 +209,7 @@ def _record_and_apply(event: WebhookEvent, handler: Handler, state) -> Applied |
     except AlreadyRecorded:
         return None
     except IntegrityError:  # lost the insert race on a database that reports it as an error
-        if db.session.get(StripeEvent, event.id) is None:
+        if not _recorded(event.id):
             raise
         return None
     return applied
