@@ -9,8 +9,9 @@ from the store; their PickerPack rows order and hide them; the rest follow in ca
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, select, union
+from sqlalchemy import and_, bindparam, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -29,10 +30,11 @@ def _usable(where, *joins):
 
 
 # Built once (statement building costs more than these indexed queries). Two arms of a UNION,
-# so each uses its own index (packs by status, entitlements by user) at any catalogue size.
-_USABLE_PACKS = union(
+# so each uses its own index (packs by status, entitlements by user) at any catalogue size; ALL,
+# since a free pack the user also owns comes twice alike and picker_contents keeps one.
+_USABLE_PACKS = union_all(
     _usable(and_(Pack.status == "published", Pack.price_amount == 0)),
-    _usable(Pack.status.in_(OWNED_STATUSES),
+    _usable(or_(*(Pack.status == status for status in OWNED_STATUSES)),  # no IN: its list is rebuilt per call
             (Entitlement, and_(Entitlement.pack_id == Pack.id, Entitlement.user_id == bindparam("user_id"),
                                Entitlement.revoked_at.is_(None)))),
 )
@@ -41,6 +43,17 @@ _FAVOURITES = (
     .where(Favourite.user_id == bindparam("user_id"))
     .order_by(Favourite.created_at.desc(), Favourite.id.desc())
 )
+
+
+class _Usable(NamedTuple):
+    """A row of _USABLE_PACKS as a plain tuple: a Row's attribute access costs more than the
+    rest of picker_contents together."""
+
+    id: int
+    revision: int
+    position: int
+    pref_position: int | None
+    visible: bool | None
 
 
 @dataclass(frozen=True)
@@ -55,10 +68,11 @@ class PickerContents:
         return tuple(self.favourites), self.favourite_revisions
 
 
-def picker_contents(user_id: int) -> PickerContents:
-    # On the session's connection, past the ORM: its per-statement overhead was most of the cost.
-    connection = db.session.connection()
-    rows = {row.id: row for row in connection.execute(_USABLE_PACKS, {"user_id": user_id})}
+def picker_contents(user_id: int, *, connection=None) -> PickerContents:
+    # On the session's connection (or the caller's), past the ORM: its per-statement overhead was
+    # most of the cost.
+    connection = connection or db.session.connection()
+    rows = {row.id: row for row in map(_Usable._make, connection.execute(_USABLE_PACKS, {"user_id": user_id}))}
     ordered = sorted(rows.values(), key=lambda row: (0, row.pref_position, 0, 0) if row.pref_position is not None
                      else (1, 0, row.position, row.id))
     keys = [(row.id, row.revision) for row in ordered if row.visible is None or row.visible]
