@@ -1,4 +1,4 @@
-"""What a signed-in user's picker shows, read with two light queries (no ORM objects).
+"""What a signed-in user's picker shows, read with one light query (no ORM objects).
 
 The personal picker runs on every open of Element's sticker popover, so it reads only ids and
 revisions: enough to key a cached page (app.widget.page), and nothing is rendered when the key
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, or_, select, union_all
+from sqlalchemy import and_, bindparam, func, literal_column, null, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -20,33 +20,37 @@ from app.models import Entitlement, Favourite, Pack, PickerPack, Sticker
 OWNED_STATUSES = ("published", "hidden")  # an owner keeps a pack the store no longer lists
 
 
+PACK, FAVOURITE = 0, 1  # the kinds of row _PICKER_ROWS returns
+
+
 def _usable(where, *joins):
-    statement = select(Pack.id, Pack.revision, Pack.position, PickerPack.position.label("pref_position"),
-                       PickerPack.visible).select_from(Pack)
+    statement = select(literal_column(str(PACK)).label("kind"), Pack.id, Pack.revision, Pack.position,
+                       PickerPack.position.label("pref_position"), PickerPack.visible).select_from(Pack)
     for join in joins:
         statement = statement.join(*join)
     return statement.outerjoin(PickerPack, and_(PickerPack.pack_id == Pack.id,
                                                 PickerPack.user_id == bindparam("user_id"))).where(where)
 
 
-# Built once (statement building costs more than these indexed queries). Two arms of a UNION,
-# so each uses its own index (packs by status, entitlements by user) at any catalogue size; ALL,
-# since a free pack the user also owns comes twice alike and picker_contents keeps one.
-_USABLE_PACKS = union_all(
+# Built once (statement building costs more than these indexed queries), and one statement, not
+# two: each costs more in SQLAlchemy than in the database. Arms of a UNION ALL, so each uses its
+# own index (packs by status, entitlements by user, favourites by user) at any size; a free pack
+# the user also owns comes twice alike and picker_contents keeps one.
+# Pack rows: (PACK, id, revision, position, picker position, visible); favourite rows:
+# (FAVOURITE, pack id, sticker id, rank from the most recent, NULL, NULL).
+_PICKER_ROWS = union_all(
     _usable(and_(Pack.status == "published", Pack.price_amount == 0)),
     _usable(or_(*(Pack.status == status for status in OWNED_STATUSES)),  # no IN: its list is rebuilt per call
             (Entitlement, and_(Entitlement.pack_id == Pack.id, Entitlement.user_id == bindparam("user_id"),
                                Entitlement.revoked_at.is_(None)))),
-)
-_FAVOURITES = (
-    select(Favourite.sticker_id, Sticker.pack_id).join(Sticker, Sticker.id == Favourite.sticker_id)
-    .where(Favourite.user_id == bindparam("user_id"))
-    .order_by(Favourite.created_at.desc(), Favourite.id.desc())
+    select(literal_column(str(FAVOURITE)), Sticker.pack_id, Favourite.sticker_id,
+           func.row_number().over(order_by=(Favourite.created_at.desc(), Favourite.id.desc())), null(), null())
+    .join(Sticker, Sticker.id == Favourite.sticker_id).where(Favourite.user_id == bindparam("user_id")),
 )
 
 
 class _Usable(NamedTuple):
-    """A row of _USABLE_PACKS as a plain tuple: a Row's attribute access costs more than the
+    """A pack row of _PICKER_ROWS as a plain tuple: a Row's attribute access costs more than the
     rest of picker_contents together."""
 
     id: int
@@ -72,12 +76,16 @@ def picker_contents(user_id: int, *, connection=None) -> PickerContents:
     # On the session's connection (or the caller's), past the ORM: its per-statement overhead was
     # most of the cost.
     connection = connection or db.session.connection()
-    rows = {row.id: row for row in map(_Usable._make, connection.execute(_USABLE_PACKS, {"user_id": user_id}))}
+    rows, starred = {}, []
+    for kind, pack_id, *rest in connection.execute(_PICKER_ROWS, {"user_id": user_id}):
+        if kind == PACK:
+            rows[pack_id] = _Usable(pack_id, *rest)
+        else:
+            starred.append((rest[1], rest[0], pack_id))  # (rank, sticker id, pack id)
     ordered = sorted(rows.values(), key=lambda row: (0, row.pref_position, 0, 0) if row.pref_position is not None
                      else (1, 0, row.position, row.id))
     keys = [(row.id, row.revision) for row in ordered if row.visible is None or row.visible]
-    favourites = [(sticker_id, pack_id) for sticker_id, pack_id in connection.execute(_FAVOURITES, {"user_id": user_id})
-                  if pack_id in rows]
+    favourites = [(sticker_id, pack_id) for _rank, sticker_id, pack_id in sorted(starred) if pack_id in rows]
     revisions = tuple(sorted({(pack_id, rows[pack_id].revision) for _, pack_id in favourites}))
     return PickerContents(keys=keys, favourites=[sticker_id for sticker_id, _ in favourites],
                           favourite_revisions=revisions)
