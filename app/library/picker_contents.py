@@ -34,13 +34,13 @@ def _usable(where, *joins):
 
 # Built once (statement building costs more than these indexed queries), and one statement, not
 # two: each costs more in SQLAlchemy than in the database. Arms of a UNION ALL, so each uses its
-# own index (packs by status, entitlements by user, favourites by user) at any size; a free pack
-# the user also owns comes twice alike and picker_contents keeps one.
+# own index (packs by status, entitlements by user, favourites by user) at any size.
 # Pack rows: (PACK, id, revision, position, picker position, visible); favourite rows:
 # (FAVOURITE, pack id, sticker id, rank from the most recent, NULL, NULL).
 _PICKER_ROWS = union_all(
     _usable(and_(Pack.status == "published", Pack.price_amount == 0)),
-    _usable(or_(*(Pack.status == status for status in OWNED_STATUSES)),  # no IN: its list is rebuilt per call
+    _usable(and_(or_(*(Pack.status == status for status in OWNED_STATUSES)),  # no IN: its list is rebuilt per call
+                 or_(Pack.status != "published", Pack.price_amount != 0)),  # free ones come from the first arm
             (Entitlement, and_(Entitlement.pack_id == Pack.id, Entitlement.user_id == bindparam("user_id"),
                                Entitlement.revoked_at.is_(None)))),
     select(literal_column(str(FAVOURITE)), Sticker.pack_id, Favourite.sticker_id,
@@ -77,7 +77,7 @@ def picker_contents(user_id: int, *, connection=None) -> PickerContents:
     # most of the cost.
     connection = connection or db.session.connection()
     rows, starred = {}, []
-    for kind, pack_id, *rest in connection.execute(_PICKER_ROWS, {"user_id": user_id}):
+    for kind, pack_id, *rest in connection.execute(_PICKER_ROWS, {"user_id": user_id}).all():  # one fetchall
         if kind == PACK:
             rows[pack_id] = _Usable(pack_id, *rest)
         else:
