@@ -8,12 +8,15 @@ from the store; their PickerPack rows order and hide them; the rest follow in ca
 """
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, func, literal_column, null, or_, select, union_all
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
+from app.caching import app_cache
 from app.extensions import db
 from app.models import Entitlement, Favourite, Pack, PickerPack, Sticker
 
@@ -77,7 +80,7 @@ def picker_contents(user_id: int, *, connection=None) -> PickerContents:
     # most of the cost.
     connection = connection or db.session.connection()
     rows, starred = {}, []
-    for kind, pack_id, *rest in connection.execute(_PICKER_ROWS, {"user_id": user_id}).all():  # one fetchall
+    for kind, pack_id, *rest in _picker_rows(connection, user_id):
         if kind == PACK:
             rows[pack_id] = _Usable(pack_id, *rest)
         else:
@@ -89,6 +92,39 @@ def picker_contents(user_id: int, *, connection=None) -> PickerContents:
     revisions = tuple(sorted({(pack_id, rows[pack_id].revision) for _, pack_id in favourites}))
     return PickerContents(keys=keys, favourites=[sticker_id for sticker_id, _ in favourites],
                           favourite_revisions=revisions)
+
+
+def _picker_rows(connection, user_id: int) -> list[tuple]:
+    """_PICKER_ROWS on the driver's cursor, compiled once per dialect: SQLAlchemy's execution
+    (parameters, result set-up) cost as much as the query. Its columns need no conversion; errors
+    are raised as SQLAlchemy's, so an outage is still told apart (app.outage)."""
+    sql, names, params = _compiled(connection.dialect)
+    values = dict(params, user_id=user_id)
+    arguments = tuple(values[name] for name in names) if names is not None else values
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, arguments)
+        return cursor.fetchall()
+    except dbapi_error as error:
+        lost = connection.dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+        if lost:
+            connection.invalidate()
+        raise DBAPIError.instance(sql, arguments, error, dbapi_error, connection_invalidated=lost) from error
+    finally:
+        with suppress(dbapi_error):  # on a connection just lost
+            cursor.close()
+
+
+def _compiled(dialect) -> tuple:
+    """(SQL, parameter names in order for a positional driver else None, the other parameters' values)."""
+    by_dialect = app_cache("library.picker_rows_sql", dict)
+    found = by_dialect.get(dialect.name)
+    if found is None:
+        compiled = _PICKER_ROWS.compile(dialect=dialect)
+        names = list(compiled.positiontup) if compiled.positional else None
+        found = by_dialect[dialect.name] = (compiled.string, names, compiled.construct_params({"user_id": None}))
+    return found
 
 
 def stickers_in_order(sticker_ids: list[int]) -> list[Sticker]:
