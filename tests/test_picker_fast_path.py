@@ -164,3 +164,32 @@ def test_a_pack_hidden_by_another_process_leaves_the_fast_answer_within_a_second
     time.sleep(KEYS_TTL + 0.05)
 
     assert 'data-pack="cats"' not in client.get(PICKER).get_data(as_text=True)
+
+
+def test_the_signed_in_picker_answers_a_database_outage_with_a_503(app_config, tmp_path):
+    from app import create_app, outage
+
+    folder, away = tmp_path / "db", tmp_path / "db-away"
+    folder.mkdir()
+    app = create_app({**app_config, "DATABASE_URL": f"sqlite:///{folder}/hexpack.sqlite3"})
+    with app.app_context():
+        db.create_all()
+        imported_pack(tmp_path / "cats", "cats", count=2)
+        person = signed_in_user(kind="im")
+        client, url = app.test_client(), f"{PICKER}?scalar_token={person.token}"
+        through_both(client, FlaskCalls(app), "GET", url)  # cached, and the token known live
+        db.session.remove()
+        db.engine.dispose()
+        folder.rename(away)
+
+        within_recheck = client.get(url)  # the token is trusted: the contents query meets the outage
+        time.sleep(RECHECK_SECONDS + 0.05)
+        after_recheck = client.get(url)  # the token query meets it
+
+        for response in (within_recheck, after_recheck):
+            assert response.status_code == 503
+            assert response.headers["Retry-After"] == str(outage.RETRY_AFTER_SECONDS)
+        away.rename(folder)
+        assert client.get(url).status_code == 200
+        db.session.remove()
+        db.engine.dispose()
