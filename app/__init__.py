@@ -137,6 +137,10 @@ def _wrap_middleware(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_port=hops)
     app.wsgi_app = WhiteNoise(app.wsgi_app, root=DIST_DIR, prefix="static/",
                               immutable_file_test=is_immutable_asset)
+    from app.library.picker_views import cached_personal_page
+    from app.widget.fast_path import CachedPickerPages
+
+    app.wsgi_app = CachedPickerPages(app.wsgi_app, app, personal_page=cached_personal_page)
     from app.media.files import MediaFiles
 
     app.wsgi_app = MediaFiles(app.wsgi_app, app.config["MEDIA_CACHE_DIR"])

@@ -66,4 +66,5 @@ def strict_transport(wsgi_app, public_url: str):
 
         return wsgi_app(environ, start)
 
+    with_hsts.wsgi_app = wsgi_app  # the layer under it, as other middleware name it
     return with_hsts

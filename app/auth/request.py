@@ -14,10 +14,15 @@ from app.models import User
 
 def token_from_request() -> str | None:
     """Authorization: Bearer, then ?access_token=, then Element's legacy ?scalar_token=."""
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    return request.args.get("access_token") or request.args.get("scalar_token") or None
+    return token_from(request.headers.get("Authorization", ""), request.args)
+
+
+def token_from(authorization: str, args) -> str | None:
+    """token_from_request's rule on an Authorization header and parsed query parameters
+    (app.widget.fast_path reads them before Flask)."""
+    if authorization.lower().startswith("bearer "):
+        return authorization[7:].strip() or None
+    return args.get("access_token") or args.get("scalar_token") or None
 
 
 def optional_user():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
@@ -15,12 +16,15 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from app.caching import app_cache
 from app.exceptions import Unauthorized
 from app.extensions import db
 from app.models import ApiToken, User, utcnow
 from app.transactions import transaction
 
 KINDS = ("im", "widget")
+RECHECK_SECONDS = 1.0  # how long a worker trusts a token it found live (user_id_for_token)
+_MAX_KNOWN = 10_000
 # last_used_at is written at most once per interval per token: reads stay reads, and idle
 # expiry (counted in days) loses at most this much precision.
 LAST_USED_RESOLUTION = timedelta(hours=1)
@@ -83,12 +87,28 @@ def user_for_token(raw: str | None) -> User:
     return token.user
 
 
-def user_id_for_token(raw: str | None) -> int:
-    """Like user_for_token, but only the user's id, read without loading ORM objects."""
+def user_id_for_token(raw: str | None, *, connection=None) -> int | None:  # None only with a connection
+    """Like user_for_token, but only the user's id, read without loading ORM objects.
+
+    The signed-in picker asks on every open, so each worker reuses a live token's answer for up
+    to RECHECK_SECONDS. A commit in this process (a revocation, signing out everywhere) forgets
+    them at once; one made by another worker or instance takes effect there within that time.
+    On a `connection` of the caller's, nothing is written: None when the token's use is due to
+    be noted (call again without one)."""
     if not raw:
         raise Unauthorized("Missing access token.", errcode="M_MISSING_TOKEN")
-    token = db.session.connection().execute(_TOKEN_COLUMNS, {"token_hash": hash_token(raw)}).first()
-    _check_live(token)
+    token_hash, now = hash_token(raw), time.monotonic()
+    known = app_cache("auth.live_tokens", dict, forget_on_commit=True)
+    seen = known.get(token_hash)
+    if seen is not None and now - seen[1] < RECHECK_SECONDS:
+        return seen[0]
+    token = (connection or db.session.connection()).execute(_TOKEN_COLUMNS, {"token_hash": token_hash}).first()
+    _check_live(token, may_write=connection is None)
+    if connection is not None and _use_to_note(token):
+        return None
+    if len(known) >= _MAX_KNOWN:
+        known.clear()
+    known[token_hash] = (token.user_id, now)
     return token.user_id
 
 
@@ -98,14 +118,18 @@ def check_token_row(row) -> None:
     _check_live(row)
 
 
-def _check_live(token) -> None:
+def _check_live(token, *, may_write: bool = True) -> None:
     """Unauthorized unless the token (an ApiToken or a row of its columns) is live; notes its use."""
     now = utcnow()
     if token is None or token.revoked_at is not None or _expired(token, now):
         raise Unauthorized("Unknown, revoked or expired access token.")
-    if token.last_used_at is None or now - _aware(token.last_used_at) >= LAST_USED_RESOLUTION:
+    if may_write and _use_to_note(token):
         with transaction():
             db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+
+
+def _use_to_note(token) -> bool:
+    return token.last_used_at is None or utcnow() - _aware(token.last_used_at) >= LAST_USED_RESOLUTION
 
 
 def revoke_token(raw: str) -> None:

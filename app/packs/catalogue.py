@@ -62,6 +62,14 @@ def published_free_pack_keys() -> list[tuple[int, int]]:
     return keys
 
 
+def free_keys_fresh_until(keys: list[tuple[int, int]]) -> float:
+    """Until when (time.monotonic()) this process reuses `keys`, an answer of
+    published_free_pack_keys: what is built from them may be served as long (app.widget.fast_path).
+    In the past once they were forgotten or replaced."""
+    cached = app_cache("packs.free_keys", _KeysCache, forget_on_commit=True, catalogue=True)
+    return cached.fetched_at + KEYS_TTL if cached.keys is keys else float("-inf")
+
+
 def _query_keys() -> list[tuple[int, int]]:
     with db.engine.connect() as connection:
         moved_to = connection.execute(generation.READ_GENERATION).scalar()

@@ -30,6 +30,25 @@ def theme_name(raw: str | None) -> str:
     return "dark" if raw and ("dark" in raw.lower() or "black" in raw.lower()) else "light"
 
 
+def cached_picker_page(*, keys: list[tuple[int, int]], theme: str, variant: tuple = ()) -> Page | None:
+    """The page picker_page(cacheable=True) would give, if it is cached; None rather than render."""
+    pages, cache_key = _pages(variant), (tuple(keys), theme, current_app.config["MEDIA_BASE_URL"], variant)
+    page = pages.get(cache_key)
+    if page is not None:
+        pages.move_to_end(cache_key)
+    return page
+
+
+def _pages(variant: tuple) -> OrderedDict:
+    return app_cache("widget.personal_pages" if variant else "widget.pages", OrderedDict, catalogue=True)
+
+
+def requested_theme(args) -> str:
+    """The theme a picker URL asks for (the manager's ?theme=$theme, or MSC2873's client theme);
+    the only query parameter the page depends on besides the token (app.widget.fast_path)."""
+    return theme_name(args.get("theme") or args.get("org.matrix.msc2873.client_theme"))
+
+
 def picker_page(*, keys: list[tuple[int, int]], theme: str, cacheable: bool, eager_taken: int = 0,
                 variant: tuple = (), late_context: Callable[[], dict] | None = None, **context) -> Page:
     """The page for these packs; `eager_taken` first-screen stickers are already above them (favourites).
@@ -37,8 +56,7 @@ def picker_page(*, keys: list[tuple[int, int]], theme: str, cacheable: bool, eag
     A cacheable page is kept under its packs' (id, revision), theme, media base and `variant`
     (whatever else it depends on: a personal page's favourites); `late_context()` adds template
     context only when the page is rendered, not when it comes from the cache."""
-    pages = app_cache("widget.personal_pages" if variant else "widget.pages", OrderedDict,
-                      catalogue=True)
+    pages = _pages(variant)
     cache_key = (tuple(keys), theme, current_app.config["MEDIA_BASE_URL"], variant) if cacheable else None
     if cache_key is not None and cache_key in pages:
         pages.move_to_end(cache_key)
