@@ -193,3 +193,16 @@ def test_the_signed_in_picker_answers_a_database_outage_with_a_503(app_config, t
         assert client.get(url).status_code == 200
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_answer_that_set_a_cookie_is_never_repeated(app, client, flask_calls, packs):
+    @app.after_request
+    def set_cookie(response):  # any hook that ever sets one on the picker
+        response.set_cookie("seen", "1")
+        return response
+
+    first = client.get(PICKER)
+    second = client.get(PICKER)
+    assert "seen=1" in first.headers["Set-Cookie"]
+    assert flask_calls.count == 2  # both through Flask: no cookie is handed on
+    assert second.status_code == 200

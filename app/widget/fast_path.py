@@ -141,6 +141,8 @@ class CachedPickerPages:
         kind = answer_kind(environ, page)
         if not status.startswith("304" if kind == "304" else "200"):
             return
+        if any(name.lower() == "set-cookie" for name, _ in headers):
+            return  # a cookie is for the one who was sent it: never repeated to anyone else
         answers = self._answers()
         if len(answers) >= _MAX_ANSWERS:
             answers.clear()
