@@ -32,11 +32,15 @@ def theme_name(raw: str | None) -> str:
 
 def cached_picker_page(*, keys: list[tuple[int, int]], theme: str, variant: tuple = ()) -> Page | None:
     """The page picker_page(cacheable=True) would give, if it is cached; None rather than render."""
-    pages, cache_key = _pages(variant), (tuple(keys), theme, current_app.config["MEDIA_BASE_URL"], variant)
+    pages, cache_key = _pages(variant), _cache_key(keys, theme, variant)
     page = pages.get(cache_key)
     if page is not None:
         pages.move_to_end(cache_key)
     return page
+
+
+def _cache_key(keys: list[tuple[int, int]], theme: str, variant: tuple) -> tuple:
+    return tuple(keys), theme, current_app.config["MEDIA_BASE_URL"], variant
 
 
 def _pages(variant: tuple) -> OrderedDict:
@@ -57,7 +61,7 @@ def picker_page(*, keys: list[tuple[int, int]], theme: str, cacheable: bool, eag
     (whatever else it depends on: a personal page's favourites); `late_context()` adds template
     context only when the page is rendered, not when it comes from the cache."""
     pages = _pages(variant)
-    cache_key = (tuple(keys), theme, current_app.config["MEDIA_BASE_URL"], variant) if cacheable else None
+    cache_key = _cache_key(keys, theme, variant) if cacheable else None
     if cache_key is not None and cache_key in pages:
         pages.move_to_end(cache_key)
         return pages[cache_key]
