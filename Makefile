@@ -67,9 +67,17 @@ $(SYNAPSE_VENV)/.installed: requirements-synapse.txt | python
 	$(SYNAPSE_VENV)/bin/pip install --progress-bar on -r requirements-synapse.txt
 	touch $@
 
-setup-test: $(VENV)/.installed $(SYNAPSE_VENV)/.installed
+# The bundle is a file target: rebuilt only when its sources change, so `make test` and
+# `make test-postgres` can run side by side (.ci/run) without reinstalling node_modules under each other.
+WIDGET_HOST_MODULES := tests/widget_host/node_modules/.package-lock.json
+WIDGET_HOST_BUNDLE := tests/widget_host/dist/host.js
+$(WIDGET_HOST_MODULES): tests/widget_host/package.json tests/widget_host/package-lock.json
+	cd tests/widget_host && npm ci --silent --no-audit --no-fund
+$(WIDGET_HOST_BUNDLE): tests/widget_host/host.js $(WIDGET_HOST_MODULES)
+	cd tests/widget_host && npm run --silent build
+
+setup-test: $(VENV)/.installed $(SYNAPSE_VENV)/.installed $(WIDGET_HOST_MODULES) $(WIDGET_HOST_BUNDLE)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-	@if [ -f tests/widget_host/package.json ]; then cd tests/widget_host && npm ci --silent --no-audit --no-fund && npm run --silent build; fi
 
 test: setup-test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
